@@ -1,0 +1,143 @@
+from django.contrib import admin
+from django.db.models import Q, Sum
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    ActivityFormat,
+    AgendaItem,
+    District,
+    Event,
+    Invitation,
+    InvitedGroup,
+    SubEvent,
+    Venue,
+)
+
+
+@admin.register(District, ActivityFormat, InvitedGroup)
+class OrderedNamedAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "sort_order"]
+    list_editable = ["sort_order"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Venue)
+class VenueAdmin(admin.ModelAdmin):
+    list_display = ["name", "district", "address"]
+    list_filter = ["district"]
+    list_select_related = ["district"]
+    search_fields = ["name", "address"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class SubEventInline(admin.TabularInline):
+    model = SubEvent
+    extra = 0
+    fields = ["title", "district", "format", "starts_at", "capacity", "is_published"]
+    show_change_link = True
+    autocomplete_fields = ["district", "format"]
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    list_display = ["title", "starts_on", "ends_on", "organiser", "is_published"]
+    list_filter = ["is_published"]
+    search_fields = ["title", "theme", "organiser"]
+    date_hierarchy = "starts_on"
+    prepopulated_fields = {"slug": ["title"]}
+
+
+class AgendaItemInline(admin.TabularInline):
+    model = AgendaItem
+    extra = 0
+
+
+class InvitationInline(admin.TabularInline):
+    model = Invitation
+    extra = 0
+    fields = ["group", "seats", "code", "note"]
+    readonly_fields = ["code"]
+
+
+@admin.register(SubEvent)
+class SubEventAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "event",
+        "district",
+        "format",
+        "starts_at",
+        "capacity",
+        "places_left_display",
+        "is_published",
+        "is_cancelled",
+    ]
+    list_filter = ["event", "district", "format", "is_main_venue", "is_published", "is_cancelled"]
+    list_select_related = ["event", "district", "format"]
+    search_fields = ["title", "venue__name", "description"]
+    date_hierarchy = "starts_at"
+    autocomplete_fields = ["venue", "district", "format"]
+    inlines = [AgendaItemInline, InvitationInline]
+    fieldsets = [
+        (None, {"fields": ["event", "title", "is_main_venue", "district", "venue", "format"]}),
+        (_("When"), {"fields": ["starts_at", "ends_at"]}),
+        (
+            _("Registration"),
+            {
+                "fields": [
+                    "registration_required",
+                    "capacity",
+                    "max_party_size",
+                    "waitlist_enabled",
+                    "registration_opens_at",
+                    "registration_closes_at",
+                    "invitations_release_at",
+                ]
+            },
+        ),
+        (_("Description"), {"fields": ["description", "what_to_bring"]}),
+        (_("Publication"), {"fields": ["is_published", "is_cancelled", "cancellation_reason"]}),
+    ]
+
+    def get_queryset(self, request):
+        # Places left is an annotation (correlated subqueries), so the changelist shows it
+        # for every row in the same single query.
+        return super().get_queryset(request).with_places_left()
+
+    @admin.display(description=_("places left"), ordering="places_left")
+    def places_left_display(self, obj):
+        return obj.places_left
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["sub_event", "group", "seats", "places_used", "code"]
+    list_filter = ["group", "sub_event__event", "sub_event__district"]
+    list_select_related = ["sub_event", "group"]
+    search_fields = ["code", "sub_event__title", "note"]
+    autocomplete_fields = ["sub_event"]
+    readonly_fields = ["code", "created_by", "created_at"]
+
+    def get_queryset(self, request):
+        # How many of its places the code has booked, in the changelist query itself.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                used=Sum(
+                    "registrations__party_size",
+                    filter=Q(registrations__status="confirmed"),
+                    default=0,
+                )
+            )
+        )
+
+    @admin.display(description=_("places booked"))
+    def places_used(self, obj):
+        return obj.used
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

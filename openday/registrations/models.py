@@ -1,0 +1,175 @@
+"""Registrations: a person (or party) booked on a sub-event.
+
+Every change of seats goes through `openday.registrations.services` (`registration_create`,
+`registration_cancel`, ...): never change `status` or `party_size` of a saved registration
+anywhere else, or the capacity rule no longer holds.
+"""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.core import signing
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from openday.events.models import random_code
+
+from .phone import mask_phone
+
+REFERENCE_LENGTH = 8
+CHECKIN_SALT = "openday.checkin"
+
+
+def new_reference() -> str:
+    # 23**8 ≈ 7.8e10: collisions are rare and the unique constraint catches the rest.
+    return random_code(REFERENCE_LENGTH)
+
+
+def new_manage_token() -> str:
+    """A secret for the manage link: 32 random bytes (256 bits), URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class RegistrationQuerySet(models.QuerySet):
+    def active(self):
+        return self.exclude(status=Registration.Status.CANCELLED)
+
+    def confirmed(self):
+        return self.filter(status=Registration.Status.CONFIRMED)
+
+    def waitlisted(self):
+        return self.filter(status=Registration.Status.WAITLISTED)
+
+    def by_token(self, token: str):
+        """Look a registration up by its manage token. The token is hashed first, so the
+        lookup is an index probe on a digest: nothing about the stored value leaks through
+        timing."""
+        return self.filter(manage_token_hash=hash_token(token))
+
+
+class Registration(models.Model):
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", _("confirmed")
+        WAITLISTED = "waitlisted", _("on the waiting list")
+        CANCELLED = "cancelled", _("cancelled")
+
+    class Source(models.TextChoices):
+        WEB = "web", _("website")
+        API = "api", _("API")
+        STAFF = "staff", _("staff, on their behalf")
+        IMPORT = "import", _("guest list import")
+
+    sub_event = models.ForeignKey(
+        "events.SubEvent",
+        verbose_name=_("activity"),
+        on_delete=models.PROTECT,
+        related_name="registrations",
+    )
+    invitation = models.ForeignKey(
+        "events.Invitation",
+        verbose_name=_("invitation"),
+        on_delete=models.PROTECT,
+        related_name="registrations",
+        null=True,
+        blank=True,
+    )
+    name = models.CharField(_("name"), max_length=100)
+    phone = models.CharField(_("mobile phone"), max_length=11, db_index=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    party_size = models.PositiveSmallIntegerField(_("party size"), default=1)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.CONFIRMED
+    )
+    reference = models.CharField(_("reference"), max_length=12, unique=True, default=new_reference)
+    manage_token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices, default="web")
+    language = models.CharField(_("language"), max_length=10, default=settings.LANGUAGE_CODE)
+    consent_version = models.CharField(_("consent version"), max_length=20, blank=True)
+    consent_given_at = models.DateTimeField(_("consent given"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("registered by staff member"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("registered"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    promoted_at = models.DateTimeField(_("moved off the waiting list"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True)
+    anonymised_at = models.DateTimeField(_("personal data removed"), null=True, blank=True)
+
+    objects = RegistrationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["sub_event", "status", "created_at"]),
+        ]
+        constraints = [
+            # One active registration per phone per sub-event. Anonymised rows have an
+            # empty phone and are left out.
+            models.UniqueConstraint(
+                fields=["sub_event", "phone"],
+                condition=Q(status__in=["confirmed", "waitlisted"]) & ~Q(phone=""),
+                name="registration_one_active_per_phone",
+            ),
+            models.CheckConstraint(
+                condition=Q(party_size__gte=1, party_size__lte=20),
+                name="registration_party_size_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["confirmed", "waitlisted", "cancelled"]),
+                name="registration_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(invitation__isnull=True) | ~Q(status="waitlisted"),
+                name="registration_invited_never_waitlisted",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} · {self.name}"
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status != self.Status.CANCELLED
+
+    @property
+    def checkin_code(self) -> str:
+        """What the ticket's QR code carries: the reference, signed with the site's key.
+        No personal data and not the manage token."""
+        return signing.Signer(salt=CHECKIN_SALT).sign(self.reference)
+
+    @staticmethod
+    def reference_from_checkin_code(code: str) -> str | None:
+        try:
+            return signing.Signer(salt=CHECKIN_SALT).unsign(code.strip())
+        except signing.BadSignature:
+            return None
+
+    def set_manage_token(self) -> str:
+        """Give the registration a new manage token and return it; only the hash is kept,
+        so the token must be handed to the person now (page, e-mail)."""
+        token = new_manage_token()
+        self.manage_token_hash = hash_token(token)
+        return token
+
+    @staticmethod
+    def manage_url_for(token: str) -> str:
+        return reverse("registrations:manage", kwargs={"token": token})
