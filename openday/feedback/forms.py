@@ -12,7 +12,13 @@ TEXT_MAX = 2000
 TEXT_MIN = 5
 # Control characters other than tab and newlines have no place in a suggestion.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-RATING_CHOICES = [(n, str(n)) for n in range(1, 6)]
+RATING_CHOICES = [
+    (5, _("5 — very satisfied")),
+    (4, _("4 — satisfied")),
+    (3, _("3 — neither")),
+    (2, _("2 — dissatisfied")),
+    (1, _("1 — very dissatisfied")),
+]
 
 
 class SuggestionForm(forms.Form):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import uuid
-import warnings
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -91,29 +90,28 @@ def photo_process(upload) -> ProcessedPhoto:
     min_side = settings.OPENDAY_PHOTO_MIN_SIDE
     upload.seek(0)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            # Image.open reads the header only: type and size are checked before any
-            # pixel is decoded.
-            with Image.open(upload) as image:
-                if image.format not in ALLOWED_FORMATS:
-                    raise PhotoRejected(
-                        _("Only JPEG, PNG and WebP photos can be uploaded."), code="type"
+        # Image.open reads the header only: type and size are checked before any pixel
+        # is decoded. By default our pixel limit is below Pillow's own (89 million), and
+        # Pillow's hard DecompressionBombError is caught below all the same.
+        with Image.open(upload) as image:
+            if image.format not in ALLOWED_FORMATS:
+                raise PhotoRejected(
+                    _("Only JPEG, PNG and WebP photos can be uploaded."), code="type"
+                )
+            width, height = image.size
+            if width * height > settings.OPENDAY_PHOTO_MAX_PIXELS:
+                raise bomb
+            if min(width, height) < min_side:
+                raise PhotoRejected(
+                    _(
+                        "The image is %(width)s×%(height)s pixels; a photo needs at "
+                        "least %(min)s pixels on each side."
                     )
-                width, height = image.size
-                if width * height > settings.OPENDAY_PHOTO_MAX_PIXELS:
-                    raise bomb
-                if min(width, height) < min_side:
-                    raise PhotoRejected(
-                        _(
-                            "The image is %(width)s×%(height)s pixels; a photo needs at "
-                            "least %(min)s pixels on each side."
-                        )
-                        % {"width": width, "height": height, "min": min_side},
-                        code="too_small",
-                    )
-                image.load()
-                upright = _as_rgb(ImageOps.exif_transpose(image))
+                    % {"width": width, "height": height, "min": min_side},
+                    code="too_small",
+                )
+            image.load()
+            upright = _as_rgb(ImageOps.exif_transpose(image))
     except PhotoRejected:
         raise
     except UnidentifiedImageError as error:
@@ -121,10 +119,12 @@ def photo_process(upload) -> ProcessedPhoto:
             _("This file is not an image. Only JPEG, PNG and WebP photos can be uploaded."),
             code="not_an_image",
         ) from error
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+    except Image.DecompressionBombError as error:
         raise bomb from error
-    except (OSError, SyntaxError, ValueError, EOFError) as error:
-        # Truncated or corrupt data surfaces while decoding.
+    except Exception as error:
+        # Truncated or corrupt data surfaces while decoding, as OSError mostly, but a
+        # malformed header or EXIF block can raise almost anything: none of it may
+        # become a server error.
         raise PhotoRejected(
             _("The image is damaged or incomplete and cannot be read."), code="damaged"
         ) from error

@@ -134,3 +134,11 @@ def test_photos_create_refuses_activity_of_other_event():
             event=event, sub_event=other, uploads=[images.upload("a.jpg", images.jpeg_bytes())]
         )
     assert Photo.objects.count() == 0
+
+
+def test_photo_process_accepts_webp():
+    buffer = io.BytesIO()
+    Image.new("RGB", (500, 300), (10, 200, 10)).save(buffer, "WEBP")
+    processed = photo_process(images.upload("a.webp", buffer.getvalue(), "image/webp"))
+    assert (processed.width, processed.height) == (500, 300)
+    assert Image.open(io.BytesIO(processed.thumbnail)).size == (400, 240)
