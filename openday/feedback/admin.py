@@ -162,18 +162,31 @@ class FeedbackAdmin(DistrictScopedAdmin):
         )
 
 
+class PhotoAdminForm(forms.ModelForm):
+    class Meta:
+        model = Photo
+        fields = ["sub_event", "caption", "credit", "is_cover", "is_featured", "sort_order"]
+
+    def clean_sub_event(self):
+        sub_event = self.cleaned_data["sub_event"]
+        if sub_event is not None and sub_event.event_id != self.instance.event_id:
+            raise forms.ValidationError(_("This activity belongs to another open day."))
+        return sub_event
+
+
 @admin.register(Photo)
 class PhotoAdmin(DistrictScopedAdmin):
+    form = PhotoAdminForm
     list_display = [
         "preview",
-        "__str__",
+        "caption",
         "event",
         "sub_event",
         "is_cover",
         "is_featured",
         "sort_order",
     ]
-    list_display_links = ["preview", "__str__"]
+    list_display_links = ["preview", "caption"]
     list_editable = ["is_featured", "sort_order"]
     list_filter = ["event", "is_featured", "is_cover"]
     list_select_related = ["event", "sub_event"]

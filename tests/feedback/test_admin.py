@@ -1,7 +1,9 @@
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Permission
+from django.db import connection
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from openday.feedback.admin import FeedbackAdmin
@@ -194,3 +196,50 @@ def test_feedback_admin_queryset_goes_through_scope(superuser):
     request = RequestFactory().get("/")
     request.user = superuser
     assert list(EastOnly(Feedback, admin.site).get_queryset(request)) == [mine]
+
+
+def test_photo_change_to_activity_of_other_event_is_refused(admin_client, sub_event):
+    admin_client.post(
+        reverse(UPLOAD), upload_data(sub_event.event, images.upload("a.jpg", images.jpeg_bytes()))
+    )
+    photo = Photo.objects.get()
+    elsewhere = factories.SubEventFactory()
+    response = admin_client.post(
+        reverse("admin:feedback_photo_change", args=[photo.pk]),
+        {"sub_event": elsewhere.pk, "caption": "x", "credit": "", "sort_order": 1},
+    )
+    assert response.status_code == 200
+    assert "belongs to another open day" in response.text
+    photo.refresh_from_db()
+    assert photo.sub_event is None
+
+
+@pytest.mark.parametrize("model", ["feedback", "photo"])
+def test_changelist_queries_do_not_grow_with_rows(admin_client, sub_event, model):
+    def add_rows():
+        factories.FeedbackFactory(
+            event=sub_event.event,
+            sub_event=sub_event,
+            district=factories.DistrictFactory(),
+            public_reply="已答复",
+        )
+        admin_client.post(
+            reverse(UPLOAD),
+            upload_data(
+                sub_event.event,
+                images.upload("a.jpg", images.jpeg_bytes()),
+                sub_event=sub_event.pk,
+            ),
+        )
+
+    url = reverse(f"admin:feedback_{model}_changelist")
+    add_rows()
+    admin_client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        admin_client.get(url)
+    for _ in range(3):
+        add_rows()
+    with CaptureQueriesContext(connection) as many:
+        response = admin_client.get(url)
+    assert response.context["cl"].result_count == 4
+    assert len(many) == len(few)

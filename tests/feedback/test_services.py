@@ -1,6 +1,8 @@
 import datetime as dt
+import threading
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from openday.feedback.models import Feedback
@@ -12,6 +14,7 @@ from openday.feedback.services import (
     survey_answer_create,
 )
 from tests import factories
+from tests.conftest import requires_postgres
 
 pytestmark = pytest.mark.django_db
 
@@ -78,3 +81,30 @@ def test_feedback_anonymise_removes_contact_of_old_feedback_only():
     assert answer.registration is None and answer.rating == 4
     assert recent.contact_name == "王芳"
     assert feedback_anonymise(received_before=cutoff) == 0
+
+
+@requires_postgres
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_survey_answer_create_concurrent_answers_keep_one():
+    registration = finished_registration()
+    start = threading.Barrier(4)
+    outcomes = []
+
+    def answer(rating):
+        try:
+            start.wait()
+            survey_answer_create(registration=registration, rating=rating)
+            outcomes.append("saved")
+        except SurveyAlreadyAnswered:
+            outcomes.append("already")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=answer, args=(n,)) for n in range(1, 5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["already", "already", "already", "saved"]
+    assert Feedback.objects.filter(registration=registration).count() == 1
