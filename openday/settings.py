@@ -212,3 +212,8 @@ LOGGING = {
 }
 # Absolute links in e-mails and calendar files start with this.
 OPENDAY_BASE_URL = os.environ.get("OPENDAY_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# --- Photos (openday.feedback.photos) --------------------------------------------------
+OPENDAY_PHOTO_MAX_BYTES = int(os.environ.get("OPENDAY_PHOTO_MAX_BYTES", 10 * 1024 * 1024))
+OPENDAY_PHOTO_MAX_PIXELS = int(os.environ.get("OPENDAY_PHOTO_MAX_PIXELS", 50_000_000))
+OPENDAY_PHOTO_MIN_SIDE = 200

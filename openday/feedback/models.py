@@ -10,6 +10,13 @@ class FeedbackQuerySet(models.QuerySet):
     def published(self):
         return self.filter(is_published=True).exclude(public_reply="")
 
+    def suggestions(self):
+        """What citizens wrote of their own accord: everything but survey answers."""
+        return self.exclude(category=Feedback.Category.SURVEY)
+
+    def answered(self):
+        return self.exclude(public_reply="")
+
 
 class Feedback(models.Model):
     class Category(models.TextChoices):
@@ -97,13 +104,42 @@ class Feedback(models.Model):
                 condition=~Q(rating__isnull=True, text=""),
                 name="feedback_has_rating_or_text",
             ),
+            # Only an answered suggestion may appear on the public "what we heard" page.
+            models.CheckConstraint(
+                condition=Q(is_published=False) | ~Q(public_reply=""),
+                name="feedback_published_has_reply",
+            ),
         ]
+        indexes = [models.Index(fields=["event", "is_published", "replied_at"])]
 
     def __str__(self) -> str:
         return (self.text[:40] or str(self.rating)) if self.pk else "feedback"
 
 
+class PhotoQuerySet(models.QuerySet):
+    def for_gallery(self):
+        """Only the columns a gallery shows: one query, no related rows."""
+        return self.only(
+            "pk",
+            "event_id",
+            "sub_event_id",
+            "image",
+            "thumbnail",
+            "web_image",
+            "width",
+            "height",
+            "caption",
+            "credit",
+            "sort_order",
+            "is_cover",
+        ).order_by("sort_order", "pk")
+
+
 class Photo(models.Model):
+    """A photo as served: `image` is a clean copy of the upload (re-encoded, EXIF removed,
+    turned upright), `thumbnail` and `web_image` are the 400 px and 1200 px versions. All
+    three are written once, by `openday.feedback.photos.photo_create`; never per request."""
+
     event = models.ForeignKey(
         "events.Event", verbose_name=_("open day"), on_delete=models.CASCADE, related_name="photos"
     )
@@ -123,13 +159,25 @@ class Photo(models.Model):
     caption = models.CharField(_("caption"), max_length=200, blank=True)
     credit = models.CharField(_("credit"), max_length=100, blank=True)
     is_featured = models.BooleanField(_("show in the report"), default=False)
+    is_cover = models.BooleanField(
+        _("cover of the open day"),
+        default=False,
+        help_text=_("One photo per open day can be its cover."),
+    )
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    objects = PhotoQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("photo")
         verbose_name_plural = _("photos")
         ordering = ["sort_order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event"], condition=Q(is_cover=True), name="photo_one_cover_per_event"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.caption or self.image.name
