@@ -45,9 +45,11 @@ def _booked_with(form_token: str) -> str | None:
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    """Pages behind the manage link: not indexed, not cached, the link not sent on."""
+    """Pages behind the manage link: not indexed, not cached, and the link is never sent
+    to another site. (same-origin, not no-referrer: with no-referrer browsers send
+    `Origin: null` on the cancel form's POST and the CSRF check refuses it.)"""
     response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
@@ -125,7 +127,7 @@ def _qr_svg(registration: Registration) -> str:
     # The QR code carries only the signed reference (`checkin_code`): no personal data,
     # not the manage token. segno writes no style attributes; CSS sizes it by class.
     svg = segno.make(registration.checkin_code, error="m").svg_inline(
-        scale=1, svgclass="ticket-qr", lineclass="ticket-qr-dark", omitsize=True
+        scale=1, svgclass="ticket-qr", lineclass="ticket-qr-dark", omitsize=True, light="#fff"
     )
     return mark_safe(svg)  # noqa: S308 - segno's own markup around our signed code
 

@@ -81,7 +81,7 @@ def test_ticket_qr_code_carries_the_signed_reference_only(client, sub_event):
     registration = Registration.objects.get()
     page = client.get(response["Location"]).content.decode()
     expected = segno.make(registration.checkin_code, error="m").svg_inline(
-        scale=1, svgclass="ticket-qr", lineclass="ticket-qr-dark", omitsize=True
+        scale=1, svgclass="ticket-qr", lineclass="ticket-qr-dark", omitsize=True, light="#fff"
     )
     assert expected in page
     assert Registration.reference_from_checkin_code(registration.checkin_code) == (
@@ -240,7 +240,7 @@ def test_manage_page_is_private(client, sub_event):
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
     assert response["X-Robots-Tag"] == "noindex, nofollow"
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
 
 
 def test_cancel_asks_first_and_changes_nothing_on_get(client, sub_event):
