@@ -353,3 +353,19 @@ def test_public_page_query_count_does_not_grow(client, django_assert_num_queries
         response = client.get(urls[page])
     assert response.status_code == 200
     assert SubEvent.objects.filter(event=event).count() == count + 1
+
+
+def test_event_page_shares_its_cover_image(client):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 20), "#0b5394").save(buffer, format="PNG")
+    event = factories.EventFactory(
+        cover_image=SimpleUploadedFile("cover.png", buffer.getvalue(), content_type="image/png")
+    )
+    page = client.get(event.get_absolute_url()).content.decode()
+    assert f'<meta property="og:image" content="http://testserver{event.cover_image.url}">' in page
+    assert f'src="{event.cover_image.url}"' in page

@@ -229,6 +229,16 @@ def test_register_with_broken_mail_server_still_books(
     assert Registration.objects.get().status == Registration.Status.CONFIRMED
 
 
+def test_register_without_csrf_cookie_explains_in_site_look(sub_event):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(register_url(sub_event), form_data())
+    assert response.status_code == 403
+    assert "Allow cookies for this site" in response.content.decode()
+    assert Registration.objects.count() == 0
+
+
 def test_manage_page_with_unknown_token_is_404(client):
     response = client.get(reverse("registrations:manage", kwargs={"token": "not-a-token"}))
     assert response.status_code == 404
