@@ -185,3 +185,36 @@ def test_demo_open_day_pages_render(live_server, request, device):
     page.wait_for_url("**/r/**")
     assert page.locator("svg.ticket-qr").is_visible()
     save_screenshot(page, f"ticket-{device}")
+
+
+def test_citizen_without_javascript_filters_and_registers(live_server, browser):
+    """Pages stay usable with JavaScript off (some chat-app browsers, data savers)."""
+    _, _, forum = _programme()
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="zh-CN", java_script_enabled=False
+    )
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/")
+        page.select_option("select[name=district]", "shinan")
+        page.click("form[role=search] button[type=submit]")
+        page.click(f"text={forum.title}")
+        page.click(".register-action a")
+        _register(page, name="王芳", phone="13800138000")
+        assert page.locator("svg.ticket-qr").is_visible()
+        assert Registration.objects.get().status == Registration.Status.CONFIRMED
+    finally:
+        context.close()
+
+
+def test_double_click_on_register_books_once_and_shows_the_ticket(live_server, phone):
+    _, _, forum = _programme()
+    page = phone()
+    page.goto(live_server.url + forum.get_absolute_url() + "register/")
+    page.fill("input[name=name]", "王芳")
+    page.fill("input[name=phone]", "13800138000")
+    page.check("input[name=consent]")
+    page.dblclick("form.registration-form button[type=submit]")
+    page.wait_for_url("**/r/**")
+    assert page.locator("svg.ticket-qr").is_visible()
+    assert Registration.objects.count() == 1

@@ -369,3 +369,12 @@ def test_event_page_shares_its_cover_image(client):
     page = client.get(event.get_absolute_url()).content.decode()
     assert f'<meta property="og:image" content="http://testserver{event.cover_image.url}">' in page
     assert f'src="{event.cover_image.url}"' in page
+
+
+def test_programme_ignores_parameters_chat_apps_add_to_links(client):
+    factories.SubEventFactory(title="照常显示")
+    response = client.get("/", {"from": "singlemessage", "isappinstalled": "0"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "照常显示" in page
+    assert "alert-warning" not in page
