@@ -211,7 +211,9 @@ def test_register_with_email_sends_ticket_by_mail(
     message = mail.outbox[0]
     assert message.to == ["wang@example.com"]
     assert registration.reference in message.body
-    assert "/r/" in message.body
+    token = re.search(r"/r/([\w-]+)/\n", message.body).group(1)
+    assert f"/r/{token}/calendar.ics" in message.body
+    assert client.get(f"/r/{token}/calendar.ics").status_code == 200
     assert message.alternatives[0].mimetype == "text/html"
 
 
