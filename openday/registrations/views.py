@@ -39,9 +39,19 @@ def _form_token_key(form_token: str) -> str:
     return f"openday:registration-form:{form_token}"
 
 
-def _booked_with(form_token: str) -> str | None:
-    """The manage token of the booking this form page already made, if any."""
-    return cache.get(_form_token_key(form_token)) if form_token else None
+def _booked_with(form_token: str, phone: str) -> str | None:
+    """The manage token of the booking this form page already made for this phone, if
+    any. Another phone from the same page (Back, then a friend's details) is a new
+    booking, not a repeat."""
+    earlier = cache.get(_form_token_key(form_token)) if form_token else None
+    if earlier and earlier["phone"] == phone:
+        return earlier["token"]
+    return None
+
+
+def _remember_booking(form_token: str, phone: str, token: str) -> None:
+    if form_token:
+        cache.set(_form_token_key(form_token), {"phone": phone, "token": token}, FORM_TOKEN_SECONDS)
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -51,6 +61,11 @@ def _private(response: HttpResponse) -> HttpResponse:
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Referrer-Policy"] = "same-origin"
     return response
+
+
+def _to_earlier_booking(request, token: str):
+    messages.info(request, _("This form was already sent: here is the registration it made."))
+    return redirect(Registration.manage_url_for(token))
 
 
 @never_cache
@@ -63,14 +78,15 @@ def register(request, event_slug, pk):
         form = RegistrationForm(request.POST, sub_event=sub_event)
         if form.is_valid():
             form_token = form.cleaned_data["form_token"]
-            earlier = _booked_with(form_token)
+            phone = form.cleaned_data["phone"]
+            earlier = _booked_with(form_token, phone)
             if earlier:
-                return redirect(Registration.manage_url_for(earlier))
+                return _to_earlier_booking(request, earlier)
             try:
                 booking = services.registration_create(
                     sub_event_id=sub_event.pk,
                     name=form.cleaned_data["name"],
-                    phone=form.cleaned_data["phone"],
+                    phone=phone,
                     email=form.cleaned_data["email"],
                     party_size=form.cleaned_data["party_size"],
                     invitation_code=form.cleaned_data["invitation_code"],
@@ -80,13 +96,12 @@ def register(request, event_slug, pk):
             except services.BookingError as error:
                 # The same page submitted twice: the first submit may have booked while
                 # this one waited for the lock.
-                earlier = _booked_with(form_token)
+                earlier = _booked_with(form_token, phone)
                 if earlier:
-                    return redirect(Registration.manage_url_for(earlier))
+                    return _to_earlier_booking(request, earlier)
                 form.add_booking_error(error)
             else:
-                if form_token:
-                    cache.set(_form_token_key(form_token), booking.token, FORM_TOKEN_SECONDS)
+                _remember_booking(form_token, phone, booking.token)
                 if booking.registration.status == Registration.Status.CONFIRMED:
                     messages.success(request, _("You are registered. This is your ticket."))
                 else:

@@ -143,6 +143,21 @@ def test_register_double_submit_of_one_form_books_once_and_shows_the_ticket(clie
     assert first.status_code == second.status_code == 302
     assert first["Location"] == second["Location"]
     assert Registration.objects.count() == 1
+    ticket = client.get(second["Location"]).content.decode()
+    assert "This form was already sent" in ticket
+
+
+def test_register_from_the_same_page_for_another_phone_books_again(client, sub_event):
+    form_page = client.get(register_url(sub_event)).content.decode()
+    form_token = re.search(r'name="form_token" value="([^"]+)"', form_page).group(1)
+    first = client.post(register_url(sub_event), form_data(form_token=form_token))
+    second = client.post(
+        register_url(sub_event),
+        form_data(form_token=form_token, name="李雷", phone="13900139000"),
+    )
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] != second["Location"]
+    assert Registration.objects.count() == 2
 
 
 def test_register_on_full_sub_event_puts_party_on_waiting_list(client):
