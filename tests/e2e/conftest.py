@@ -59,13 +59,17 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session", autouse=True)
 def _plain_http():
-    """The live server speaks plain HTTP. SecurityMiddleware reads SECURE_SSL_REDIRECT
-    when the server's handler is built, once per session, so the override must be in
-    place before the live_server fixture starts (autouse fixtures come first)."""
+    """The live server speaks plain HTTP, and every request comes from 127.0.0.1, so
+    rate limits are off. Middleware reads such settings when the server's handler is
+    built, once per session, so the override must be in place before the live_server
+    fixture starts (autouse fixtures come first)."""
     from django.test import override_settings
 
     with override_settings(
-        SECURE_SSL_REDIRECT=False, SESSION_COOKIE_SECURE=False, CSRF_COOKIE_SECURE=False
+        SECURE_SSL_REDIRECT=False,
+        SESSION_COOKIE_SECURE=False,
+        CSRF_COOKIE_SECURE=False,
+        OPENDAY_RATELIMIT=False,
     ):
         yield
 
@@ -110,12 +114,6 @@ def desktop(browser):
     context = _context(browser, DESKTOP)
     yield context.new_page()
     context.close()
-
-
-@pytest.fixture(autouse=True)
-def _e2e_settings(settings):
-    # Every request of a browser test comes from 127.0.0.1: nothing here tests limits.
-    settings.OPENDAY_RATELIMIT = False
 
 
 def assert_accessible(page) -> None:
