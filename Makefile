@@ -18,13 +18,19 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(VENV)/.installed $@
 
+# axe-core for the accessibility checks in the browser tests, installed when missing
+# (package-lock.json pins it).
+node_modules/axe-core/axe.min.js:
+	npm ci --no-audit --no-fund --silent
+
 install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev
+install-dev: $(VENV)/.installed-dev node_modules/axe-core/axe.min.js
 
 ## make run: the demo open day on SQLite at http://127.0.0.1:$(PORT)
 run: install
 	DEBUG=true $(BIN)/python manage.py migrate --noinput
 	DEBUG=true $(BIN)/python manage.py load_demo
+	DEBUG=true $(BIN)/python manage.py load_demo_feedback
 	DEBUG=true $(BIN)/python manage.py demo_admin --url http://127.0.0.1:$(PORT)/admin/
 	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 

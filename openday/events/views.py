@@ -1,32 +1,205 @@
+"""The public programme: the current open day, its archive, event, sub-event and venue
+pages, calendar files and the privacy page.
+
+Every page makes a fixed number of queries, whatever the number of sub-events or
+registrations: lists come from `SubEventQuerySet.for_listing()` (places left annotated in
+the same query) and related rows are prefetched, never loaded per card.
+"""
+
+import datetime as dt
+from itertools import groupby
+
+from django import forms
+from django.conf import settings
+from django.db.models import Prefetch
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
 
-from .models import Event, SubEvent, Venue
+from . import ics
+from .models import ActivityFormat, AgendaItem, District, Event, InvitedGroup, SubEvent, Venue
 
 
+class ProgrammeFilterForm(forms.Form):
+    """The programme's filters: plain GET parameters, so a filtered list is a link that
+    can be shared in a chat and works without JavaScript."""
+
+    district = forms.ChoiceField(
+        label=_("District"),
+        required=False,
+        error_messages={"invalid_choice": _("There is no such district; showing all.")},
+    )
+    format = forms.ChoiceField(
+        label=_("Format"),
+        required=False,
+        error_messages={"invalid_choice": _("There is no such format; showing all.")},
+    )
+    day = forms.TypedChoiceField(
+        label=_("Day"),
+        required=False,
+        coerce=dt.date.fromisoformat,
+        empty_value=None,
+        error_messages={"invalid_choice": _("The open day has no such day; showing all.")},
+    )
+
+    def __init__(self, *args, event: Event, **kwargs):
+        super().__init__(*args, **kwargs)
+        days = []
+        day = event.starts_on
+        while day <= event.ends_on:
+            days.append((day.isoformat(), _date_label(day)))
+            day += dt.timedelta(days=1)
+        self.fields["day"].choices = [("", _("All days")), *days]
+        # Plain (slug, name) lists: one query each, and the template can loop over them.
+        self.fields["district"].choices = [
+            ("", _("All districts")),
+            *District.objects.values_list("slug", "name"),
+        ]
+        self.fields["format"].choices = [
+            ("", _("All formats")),
+            *ActivityFormat.objects.values_list("slug", "name"),
+        ]
+
+    def filtered(self, sub_events):
+        """Apply the valid filters; an invalid one is dropped (and reported), never a 500."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        if data.get("district"):
+            sub_events = sub_events.filter(district__slug=data["district"])
+        if data.get("format"):
+            sub_events = sub_events.filter(format__slug=data["format"])
+        if data.get("day"):
+            sub_events = sub_events.filter(starts_at__date=data["day"])
+        return sub_events
+
+    @property
+    def active(self) -> bool:
+        data = getattr(self, "cleaned_data", {})
+        return any(data.get(name) for name in ("district", "format", "day"))
+
+
+def _date_label(day: dt.date) -> str:
+    return date_format(day, "MONTH_DAY_FORMAT") + " " + date_format(day, "D")
+
+
+def _grouped_by_day(sub_events) -> list[tuple[dt.date, list[SubEvent]]]:
+    """[(local date, [sub-events in time order]), ...] for the programme's day sections."""
+    return [
+        (day, list(items))
+        for day, items in groupby(sub_events, key=lambda s: timezone.localtime(s.starts_at).date())
+    ]
+
+
+def _programme_context(request, event: Event) -> dict:
+    published = SubEvent.objects.published().filter(event=event)
+    filters = ProgrammeFilterForm(request.GET or None, event=event)
+    sub_events = list(filters.filtered(published.filter(is_main_venue=False).for_listing()))
+    main_venue = published.filter(is_main_venue=True).for_listing().first()
+    return {
+        "event": event,
+        "filters": filters,
+        "main_venue": main_venue,
+        "days": _grouped_by_day(sub_events),
+        "result_count": len(sub_events),
+    }
+
+
+@require_GET
 def programme(request):
     event = Event.objects.current()
-    sub_events = SubEvent.objects.published().filter(event=event).for_listing() if event else []
-    return render(request, "events/programme.html", {"event": event, "sub_events": sub_events})
+    if event is None:
+        return render(request, "events/programme.html", {"event": None})
+    return render(request, "events/programme.html", _programme_context(request, event))
 
 
+@require_GET
+def archive(request):
+    events = Event.objects.published().order_by("-starts_on")
+    today = timezone.localdate()
+    return render(
+        request,
+        "events/archive.html",
+        {
+            "upcoming": [e for e in events if e.ends_on >= today],
+            "past": [e for e in events if e.ends_on < today],
+        },
+    )
+
+
+@require_GET
 def event_detail(request, slug):
     event = get_object_or_404(Event.objects.published(), slug=slug)
-    sub_events = SubEvent.objects.published().filter(event=event).for_listing()
-    return render(request, "events/event_detail.html", {"event": event, "sub_events": sub_events})
+    context = _programme_context(request, event)
+    context["formats"] = ActivityFormat.objects.filter(
+        sub_events__event=event, sub_events__is_published=True
+    ).distinct()
+    context["invited_groups"] = InvitedGroup.objects.filter(
+        invitations__sub_event__event=event, invitations__sub_event__is_published=True
+    ).distinct()
+    return render(request, "events/event_detail.html", context)
 
 
+@require_GET
 def subevent_detail(request, event_slug, pk):
+    sub_event = get_object_or_404(
+        SubEvent.objects.published()
+        .for_listing()
+        .prefetch_related(Prefetch("agenda", queryset=AgendaItem.objects.order_by("starts_at"))),
+        pk=pk,
+        event__slug=event_slug,
+    )
+    return render(request, "events/subevent_detail.html", {"sub_event": sub_event})
+
+
+@require_GET
+def venue_detail(request, slug):
+    venue = get_object_or_404(Venue.objects.select_related("district"), slug=slug)
+    sub_events = list(SubEvent.objects.published().filter(venue=venue).for_listing())
+    return render(
+        request,
+        "events/venue_detail.html",
+        {"venue": venue, "days": _grouped_by_day(sub_events), "sub_events": sub_events},
+    )
+
+
+@require_GET
+def privacy(request):
+    return render(
+        request,
+        "privacy.html",
+        {
+            "retention_days": settings.OPENDAY_RETENTION_DAYS,
+            "consent_version": settings.OPENDAY_CONSENT_VERSION,
+        },
+    )
+
+
+def _ics_response(body: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_GET
+def event_calendar(request, slug):
+    event = get_object_or_404(Event.objects.published(), slug=slug)
+    sub_events = SubEvent.objects.published().filter(event=event).for_listing()
+    return _ics_response(ics.calendar_for(event.title, sub_events), f"{event.slug}.ics")
+
+
+@require_GET
+def subevent_calendar(request, event_slug, pk):
     sub_event = get_object_or_404(
         SubEvent.objects.published().for_listing(), pk=pk, event__slug=event_slug
     )
-    return render(
-        request,
-        "events/subevent_detail.html",
-        {"sub_event": sub_event, "agenda": sub_event.agenda.all()},
+    return _ics_response(
+        ics.calendar_for(sub_event.title, [sub_event]), f"{event_slug}-{sub_event.pk}.ics"
     )
 
 
-def venue_detail(request, slug):
-    venue = get_object_or_404(Venue.objects.select_related("district"), slug=slug)
-    sub_events = SubEvent.objects.published().filter(venue=venue).for_listing()
-    return render(request, "events/venue_detail.html", {"venue": venue, "sub_events": sub_events})
+def ratelimited(request, exception=None):
+    """The page for too many attempts (django-ratelimit's RATELIMIT_VIEW)."""
+    return render(request, "429.html", status=429)

@@ -4,6 +4,9 @@ from . import views
 
 app_name = "registrations"
 
+# Everything under /r/<token>/ is reached only through the secret manage link.
 urlpatterns = [
     path("<str:token>/", views.manage, name="manage"),
+    path("<str:token>/cancel/", views.cancel, name="cancel"),
+    path("<str:token>/calendar.ics", views.calendar_file, name="calendar"),
 ]

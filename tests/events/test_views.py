@@ -1,0 +1,380 @@
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar
+
+from openday.events.models import SubEvent
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english(client):
+    # Assertions read the English source text; Chinese pages are checked where it matters.
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
+def test_programme_without_open_day_says_none_announced(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "No open day has been announced yet." in response.content.decode()
+
+
+def test_programme_shows_current_open_day_and_its_sub_events(client):
+    sub_event = factories.SubEventFactory(title="跟着城管去巡查")
+    event = sub_event.event
+    response = client.get("/")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert event.title in page
+    assert event.theme in page
+    assert event.organiser in page
+    assert "跟着城管去巡查" in page
+    assert sub_event.venue.name in page
+    assert sub_event.district.name in page
+    assert sub_event.format.name in page
+
+
+def test_programme_hides_unpublished_sub_events(client):
+    shown = factories.SubEventFactory(title="公开活动")
+    factories.SubEventFactory(event=shown.event, title="内部活动", is_published=False)
+    page = client.get("/").content.decode()
+    assert "公开活动" in page
+    assert "内部活动" not in page
+
+
+def test_programme_highlights_main_venue(client):
+    factories.SubEventFactory(title="主会场启动仪式", is_main_venue=True)
+    page = client.get("/").content.decode()
+    assert 'class="main-venue' in page
+    assert "主会场启动仪式" in page
+
+
+def test_programme_card_shows_state_of_each_sub_event(client):
+    event = factories.EventFactory()
+    factories.SubEventFactory(event=event, capacity=40)
+    full = factories.SubEventFactory(event=event, capacity=1, waitlist_enabled=False)
+    factories.RegistrationFactory(sub_event=full)
+    factories.SubEventFactory(event=event, is_cancelled=True)
+    page = client.get("/").content.decode()
+    assert "availability-available" in page
+    assert "availability-full" in page
+    assert "availability-cancelled" in page
+
+
+def test_programme_filter_by_district_keeps_only_that_district(client):
+    event = factories.EventFactory()
+    north = factories.SubEventFactory(event=event, title="北区活动")
+    factories.SubEventFactory(event=event, title="南区活动")
+    response = client.get("/", {"district": north.district.slug})
+    page = response.content.decode()
+    assert "北区活动" in page
+    assert "南区活动" not in page
+
+
+def test_programme_filter_by_format_and_day(client):
+    event = factories.EventFactory()
+    first_day = timezone.make_aware(dt.datetime.combine(event.starts_on, dt.time(9)))
+    wanted = factories.SubEventFactory(event=event, title="想看的", starts_at=first_day)
+    factories.SubEventFactory(
+        event=event, title="别的形式", starts_at=first_day, district=wanted.district
+    )
+    factories.SubEventFactory(
+        event=event,
+        title="别的日子",
+        format=wanted.format,
+        starts_at=first_day + dt.timedelta(days=1),
+    )
+    response = client.get("/", {"format": wanted.format.slug, "day": event.starts_on.isoformat()})
+    page = response.content.decode()
+    assert "想看的" in page
+    assert "别的形式" not in page
+    assert "别的日子" not in page
+
+
+def test_programme_unknown_filter_values_show_everything_with_a_message(client):
+    sub_event = factories.SubEventFactory(title="照常显示")
+    response = client.get("/", {"district": "nowhere", "day": "not-a-day", "format": "x"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "照常显示" in page
+    assert "There is no such district; showing all." in page
+    assert "The open day has no such day; showing all." in page
+    assert sub_event.district.slug in page  # the filter form still lists the districts
+
+
+def test_programme_groups_sub_events_by_day(client):
+    event = factories.EventFactory()
+    day_one = timezone.make_aware(dt.datetime.combine(event.starts_on, dt.time(9)))
+    factories.SubEventFactory(event=event, starts_at=day_one)
+    factories.SubEventFactory(event=event, starts_at=day_one + dt.timedelta(days=2))
+    page = client.get("/").content.decode()
+    assert page.count('class="programme-day"') == 2
+
+
+def test_archive_lists_past_and_upcoming_open_days(client):
+    upcoming = factories.EventFactory(title="今年的开放日")
+    past = factories.EventFactory(
+        title="去年的开放日",
+        starts_on=timezone.localdate() - dt.timedelta(days=365),
+        ends_on=timezone.localdate() - dt.timedelta(days=364),
+    )
+    factories.EventFactory(title="未发布", is_published=False)
+    page = client.get(reverse("events:archive")).content.decode()
+    assert upcoming.title in page
+    assert past.title in page
+    assert "未发布" not in page
+
+
+def test_past_open_day_keeps_its_pages(client):
+    start = timezone.localdate() - dt.timedelta(days=30)
+    event = factories.EventFactory(starts_on=start, ends_on=start)
+    sub_event = factories.SubEventFactory(
+        event=event,
+        starts_at=timezone.now() - dt.timedelta(days=30),
+        title="去年的体验日",
+    )
+    assert client.get(event.get_absolute_url()).status_code == 200
+    response = client.get(sub_event.get_absolute_url())
+    assert response.status_code == 200
+    assert "This activity has finished." in response.content.decode()
+
+
+def test_event_page_explains_formats_and_invited_groups(client):
+    sub_event = factories.SubEventFactory()
+    sub_event.format.description = "市民跟随执法队员巡查"
+    sub_event.format.save()
+    invitation = factories.InvitationFactory(sub_event=sub_event)
+    response = client.get(sub_event.event.get_absolute_url())
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "市民跟随执法队员巡查" in page
+    assert invitation.group.name in page
+    assert invitation.code not in page
+
+
+def test_event_page_of_unpublished_event_is_404(client):
+    event = factories.EventFactory(is_published=False)
+    assert client.get(event.get_absolute_url()).status_code == 404
+
+
+def test_subevent_page_shows_agenda_venue_and_register_button(client):
+    sub_event = factories.SubEventFactory(what_to_bring="身份证")
+    factories.AgendaItemFactory(sub_event=sub_event, title="观看宣传片")
+    response = client.get(sub_event.get_absolute_url())
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "观看宣传片" in page
+    assert "09:30" in page
+    assert "身份证" in page
+    assert sub_event.venue.address in page
+    assert "uri.amap.com" in page
+    assert (
+        reverse("events:register", kwargs={"event_slug": sub_event.event.slug, "pk": sub_event.pk})
+        in page
+    )
+
+
+def test_subevent_page_of_cancelled_sub_event_gives_reason_not_button(client):
+    sub_event = factories.SubEventFactory(is_cancelled=True, cancellation_reason="因天气取消")
+    page = client.get(sub_event.get_absolute_url()).content.decode()
+    assert "因天气取消" in page
+    assert "/register/" not in page
+
+
+def test_subevent_page_under_wrong_event_slug_is_404(client):
+    sub_event = factories.SubEventFactory()
+    other = factories.EventFactory()
+    url = reverse("events:subevent", kwargs={"event_slug": other.slug, "pk": sub_event.pk})
+    assert client.get(url).status_code == 404
+
+
+def test_subevent_page_has_title_description_and_open_graph(client):
+    sub_event = factories.SubEventFactory(title="执法体验日", description="跟着城管去巡查")
+    page = client.get(sub_event.get_absolute_url()).content.decode()
+    assert "<title>执法体验日 · " in page
+    assert '<meta name="description" content="' in page
+    assert '<meta property="og:title" content="执法体验日">' in page
+    assert 'property="og:url" content="http://testserver' in page
+
+
+def test_venue_page_lists_its_sub_events(client):
+    sub_event = factories.SubEventFactory(title="场地上的活动")
+    response = client.get(sub_event.venue.get_absolute_url())
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert sub_event.venue.address in page
+    assert "场地上的活动" in page
+
+
+def test_privacy_page_states_retention(client, settings):
+    settings.OPENDAY_RETENTION_DAYS = 90
+    response = client.get(reverse("events:privacy"))
+    assert response.status_code == 200
+    assert "90" in response.content.decode()
+
+
+def test_event_calendar_has_every_published_sub_event_in_local_time(client):
+    event = factories.EventFactory()
+    start = timezone.make_aware(dt.datetime.combine(event.starts_on, dt.time(9, 30)))
+    factories.SubEventFactory(event=event, starts_at=start, title="第一场")
+    factories.SubEventFactory(event=event, starts_at=start, title="第二场")
+    factories.SubEventFactory(event=event, starts_at=start, title="草稿", is_published=False)
+    response = client.get(reverse("events:event_calendar", kwargs={"slug": event.slug}))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/calendar")
+    calendar = Calendar.from_ical(response.content)
+    entries = calendar.walk("VEVENT")
+    assert sorted(str(e["SUMMARY"]) for e in entries) == ["第一场", "第二场"]
+    assert entries[0]["DTSTART"].dt.hour == 9
+    assert str(entries[0]["DTSTART"].dt.tzinfo) == "Asia/Shanghai"
+    assert calendar.walk("VTIMEZONE")[0]["TZID"] == "Asia/Shanghai"
+
+
+def test_subevent_calendar_has_that_sub_event(client):
+    sub_event = factories.SubEventFactory(title="一场")
+    url = reverse(
+        "events:subevent_calendar", kwargs={"event_slug": sub_event.event.slug, "pk": sub_event.pk}
+    )
+    calendar = Calendar.from_ical(client.get(url).content)
+    (entry,) = calendar.walk("VEVENT")
+    assert str(entry["SUMMARY"]) == "一场"
+    assert sub_event.venue.address in str(entry["LOCATION"])
+
+
+def test_unknown_page_is_404_in_site_look(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "css/site.css" in page
+    assert "Go to the programme" in page
+
+
+def test_ratelimited_page_is_429(rf):
+    from openday.events.views import ratelimited
+
+    response = ratelimited(rf.get("/"))
+    assert response.status_code == 429
+
+
+def test_server_error_page_renders_in_site_look(rf):
+    from django.views.defaults import server_error
+
+    response = server_error(rf.get("/"))
+    assert response.status_code == 500
+    assert b"css/site.css" in response.content
+
+
+def test_language_switch_to_english(client):
+    factories.SubEventFactory()
+    del client.defaults["HTTP_ACCEPT_LANGUAGE"]
+    assert '<html lang="zh-hans">' in client.get("/").content.decode()
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/"}, follow=True)
+    assert response.status_code == 200
+    assert '<html lang="en">' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "page",
+    ["programme", "archive", "event", "subevent", "venue", "privacy", "register"],
+)
+def test_public_page_has_no_inline_script_or_style(client, page):
+    sub_event = factories.SubEventFactory()
+    factories.AgendaItemFactory(sub_event=sub_event)
+    urls = {
+        "programme": "/",
+        "archive": reverse("events:archive"),
+        "event": sub_event.event.get_absolute_url(),
+        "subevent": sub_event.get_absolute_url(),
+        "venue": sub_event.venue.get_absolute_url(),
+        "privacy": reverse("events:privacy"),
+        "register": reverse(
+            "events:register", kwargs={"event_slug": sub_event.event.slug, "pk": sub_event.pk}
+        ),
+    }
+    page_html = client.get(urls[page]).content.decode()
+    assert " style=" not in page_html
+    assert "<style" not in page_html
+    assert "<script>" not in page_html
+    assert "//cdn" not in page_html
+
+
+# --- Query budgets: the same number of queries with 1 and with 50 sub-events -----------
+
+
+def _programme_with(count: int):
+    event = factories.EventFactory()
+    district = factories.DistrictFactory()
+    venue = factories.VenueFactory(district=district)
+    factories.SubEventFactory(event=event, is_main_venue=True, venue=venue, district=None)
+    sub_events = factories.SubEventFactory.create_batch(
+        count, event=event, venue=venue, district=district
+    )
+    for sub_event in sub_events:
+        factories.RegistrationFactory(sub_event=sub_event)
+        factories.AgendaItemFactory(sub_event=sub_event)
+        factories.InvitationFactory(sub_event=sub_event)
+    return event, sub_events
+
+
+PAGE_QUERIES = {
+    # current open day (upcoming), main venue, sub-events, district and format choices
+    "programme": 5,
+    "programme_filtered": 5,
+    "archive": 1,
+    # event, main venue, sub-events, choices, formats explained, invited groups, photos
+    "event": 8,
+    # sub-event with places left, its agenda, its photos
+    "subevent": 3,
+    # venue, its sub-events
+    "venue": 2,
+    "event_calendar": 2,
+}
+
+
+@pytest.mark.parametrize("count", [1, 50])
+@pytest.mark.parametrize("page", sorted(PAGE_QUERIES))
+def test_public_page_query_count_does_not_grow(client, django_assert_num_queries, page, count):
+    event, sub_events = _programme_with(count)
+    sub_event = sub_events[0]
+    urls = {
+        "programme": "/",
+        "programme_filtered": f"/?district={sub_event.district.slug}",
+        "archive": reverse("events:archive"),
+        "event": event.get_absolute_url(),
+        "subevent": sub_event.get_absolute_url(),
+        "venue": sub_event.venue.get_absolute_url(),
+        "event_calendar": reverse("events:event_calendar", kwargs={"slug": event.slug}),
+    }
+    with django_assert_num_queries(PAGE_QUERIES[page]):
+        response = client.get(urls[page])
+    assert response.status_code == 200
+    assert SubEvent.objects.filter(event=event).count() == count + 1
+
+
+def test_event_page_shares_its_cover_image(client):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 20), "#0b5394").save(buffer, format="PNG")
+    event = factories.EventFactory(
+        cover_image=SimpleUploadedFile("cover.png", buffer.getvalue(), content_type="image/png")
+    )
+    page = client.get(event.get_absolute_url()).content.decode()
+    assert f'<meta property="og:image" content="http://testserver{event.cover_image.url}">' in page
+    assert f'src="{event.cover_image.url}"' in page
+
+
+def test_programme_ignores_parameters_chat_apps_add_to_links(client):
+    factories.SubEventFactory(title="照常显示")
+    response = client.get("/", {"from": "singlemessage", "isappinstalled": "0"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "照常显示" in page
+    assert "alert-warning" not in page
