@@ -30,7 +30,7 @@ run: install
 
 ## make test: the whole suite; on PostgreSQL when DATABASE_URL=postgres://... is set
 test: install-dev
-	$(BIN)/python manage.py makemigrations --check --dry-run
+	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest

@@ -9,7 +9,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("admin/", admin.site.urls),
+    path(settings.OPENDAY_ADMIN_URL, admin.site.urls),
     path("r/", include("openday.registrations.urls")),
     path("", include("openday.events.urls")),
 ]
