@@ -47,6 +47,13 @@ def test_check_deploy_is_clean_under_the_documented_environment():
     assert "no issues" in result.stdout
 
 
+def test_check_deploy_warns_when_verification_codes_go_nowhere():
+    env = {**documented_environment(), "OPENDAY_PHONE_VERIFICATION": "true"}
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode != 0
+    assert "openday.W001" in result.stderr
+
+
 @pytest.mark.parametrize(
     "secret_key", [None, "", "insecure-local-development-key-change-me", "short"]
 )
