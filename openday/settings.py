@@ -260,6 +260,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("OPENDAY_LOGIN_LOCKOUT_
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "openday.privacy.network.client_ip"
+AXES_USERNAME_CALLABLE = "openday.privacy.backends.login_username"
 AXES_LOCKOUT_CALLABLE = "openday.privacy.views.login_locked_out"
 AXES_VERBOSE = False
 # The admin lives at /admin/ unless the operator moves it, e.g. OPENDAY_ADMIN_URL=staff-7f3k/.

@@ -132,3 +132,10 @@ def test_admin_url_is_configurable(client, moved_admin):
     assert reverse("admin:index") == "/staff-desk-7f3k/"
     assert client.get("/staff-desk-7f3k/login/", secure=True).status_code == 200
     assert client.get("/admin/login/", secure=True).status_code == 404
+
+
+def test_admin_login_with_an_overlong_username_is_refused_cleanly(client, staff):
+    # Django's login form does not cap the length; axes' column holds 255 characters.
+    response = log_in(client, "9" * 400, "wrong")
+    assert response.status_code == 200
+    assert AccessAttempt.objects.get().username == "9" * 150
