@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "openday.privacy",
     "openday.events",
     "openday.registrations",
