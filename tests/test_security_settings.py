@@ -93,6 +93,12 @@ def test_http_is_redirected_to_https(client, settings, db):
     assert response["Location"].startswith("https://")
 
 
+def test_load_balancer_probes_are_not_redirected(client, settings, db):
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/readyz").status_code == 200
+
+
 def test_https_responses_carry_hsts(client, db):
     response = client.get("/healthz", secure=True)
     assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
