@@ -1,8 +1,10 @@
 import datetime as dt
 import re
+import threading
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import timezone
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
@@ -17,6 +19,7 @@ from openday.privacy.verification import (
     verification_check,
     verification_send,
 )
+from tests.conftest import requires_postgres
 
 pytestmark = pytest.mark.django_db
 
@@ -154,3 +157,28 @@ def test_verification_check_refuses_arbitrary_input_cleanly(phone, code):
     with pytest.raises(VerificationError):
         verification_check(phone=phone, code=code)
     assert PhoneVerification.objects.count() == 0
+
+
+@requires_postgres
+def test_verification_check_accepts_a_code_once_under_concurrency(transactional_db, sms_outbox):
+    verification_send(phone=PHONE)
+    code = sent_code(sms_outbox)
+    barrier = threading.Barrier(6)
+    outcomes = []
+
+    def attempt():
+        barrier.wait()
+        try:
+            verification_check(phone=PHONE, code=code)
+            outcomes.append("accepted")
+        except VerificationCodeInvalid:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["accepted"] + ["refused"] * 5
