@@ -14,3 +14,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # The live server's middleware is built once, before any per-test override, so the HTTPS
 # redirect is switched off here; tests of the redirect switch it back on.
 SECURE_SSL_REDIRECT = False
+
+# Nor may pages ask the browser to fetch their scripts and styles over HTTPS.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {**CONTENT_SECURITY_POLICY["DIRECTIVES"], "upgrade-insecure-requests": False}  # noqa: F405
+}

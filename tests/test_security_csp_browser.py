@@ -20,18 +20,12 @@ TOKEN = "browser-check-token-0123456789abcdefghij"
 
 
 @pytest.fixture
-def demo_site(settings, django_user_model, transactional_db):
+def demo_site(django_user_model, transactional_db):
     """Database work first: Playwright's event loop forbids it once the browser runs."""
     call_command("load_demo")
     django_user_model.objects.create_superuser("root", "root@example.com", "pw-Root-123")
     registration = Registration.objects.first()
     Registration.objects.filter(pk=registration.pk).update(manage_token_hash=hash_token(TOKEN))
-    # The live server speaks plain HTTP: keep every directive except the upgrade.
-    directives = dict(settings.CONTENT_SECURITY_POLICY["DIRECTIVES"])
-    directives["upgrade-insecure-requests"] = False
-    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": directives}
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
     return registration, SubEvent.objects.first()
 
 

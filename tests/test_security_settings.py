@@ -84,6 +84,11 @@ def test_production_settings_follow_debug_off(settings):
     assert settings.CSRF_COOKIE_SECURE is True
     assert settings.SESSION_COOKIE_HTTPONLY is True
     assert settings.CSRF_COOKIE_HTTPONLY is True
+    # Production pages also tell browsers to fetch everything over HTTPS (off in tests,
+    # whose live server speaks plain HTTP).
+    import openday.settings as production
+
+    assert production.CONTENT_SECURITY_POLICY["DIRECTIVES"]["upgrade-insecure-requests"] is True
 
 
 def test_http_is_redirected_to_https(client, settings, db):
