@@ -36,7 +36,7 @@ run: install
 
 ## make test: the whole suite; on PostgreSQL when DATABASE_URL=postgres://... is set
 test: install-dev
-	$(BIN)/python manage.py makemigrations --check --dry-run
+	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
@@ -51,8 +51,8 @@ format: install-dev
 
 ## make messages: refresh the translation catalogues and compile them
 messages: install-dev
-	$(BIN)/python manage.py makemessages -l zh_Hans -l en --no-obsolete --ignore '.venv/*' --ignore 'static/vendor/*'
-	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
+	DEBUG=true $(BIN)/python manage.py makemessages -l zh_Hans -l en --no-obsolete --ignore '.venv/*' --ignore 'static/vendor/*'
+	DEBUG=true $(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles

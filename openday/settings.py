@@ -5,9 +5,12 @@ ALLOWED_HOSTS and DATABASE_URL at least. `.env.example` lists them all.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -25,7 +28,16 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = os.environ.get("SECRET_KEY", "insecure-local-development-key-change-me")
+# Published in the source, so accepted only with DEBUG on.
+DEVELOPMENT_SECRET_KEY = "insecure-local-development-key-change-me"  # noqa: S105
+SECRET_KEY = os.environ.get("SECRET_KEY", "").strip() or DEVELOPMENT_SECRET_KEY
+if not DEBUG and (SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 50):
+    # Sessions, CSRF tokens and signed check-in codes all rest on this key: a production
+    # site must not start with a key that is published in the source code.
+    raise ImproperlyConfigured(
+        "Set SECRET_KEY to a long random value (50+ characters) when DEBUG is off: "
+        'python -c "import secrets; print(secrets.token_urlsafe(50))"'
+    )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -44,6 +56,11 @@ INSTALLED_APPS = [
     "ninja",
     "django_tasks",
     "django_tasks_db",
+    "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "openday.privacy",
     "openday.events",
     "openday.registrations",
     "openday.feedback",
@@ -60,6 +77,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "openday.privacy.middleware.PermissionsPolicyMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "openday.urls"
@@ -175,12 +196,79 @@ TASKS = {
 }
 
 # --- Security -------------------------------------------------------------------------
+# Production (DEBUG off) is safe by default: HTTPS only, HSTS, secure cookies. `.env.example`
+# is the documented production environment; `manage.py check --deploy` is clean under it.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# Load balancers probe the app servers over plain HTTP; a redirect would read as "down".
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
+LANGUAGE_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_HTTPONLY = True
+# Nothing in the browser reads the CSRF cookie: pages carry the token in the form.
+CSRF_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# "same-origin", not "no-referrer": with no referrer at all browsers send `Origin: null` on
+# form posts and Django's CSRF check refuses them.
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Behind a load balancer or reverse proxy, OPENDAY_TRUSTED_PROXY_COUNT is the number of
+# proxies in front of the app servers that each append to X-Forwarded-For. The client
+# address is then read by `openday.privacy.network.client_ip` (rate limits, login lockout);
+# with 0 (the default) X-Forwarded-For is ignored, since a client can write anything there.
+OPENDAY_TRUSTED_PROXY_COUNT = int(os.environ.get("OPENDAY_TRUSTED_PROXY_COUNT", "0"))
+if OPENDAY_TRUSTED_PROXY_COUNT > 0:
+    # The proxy terminates TLS and says so; without this every request looks like plain
+    # HTTP and the HTTPS redirect loops.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+RATELIMIT_IP_META_KEY = "openday.privacy.network.client_ip"
+
+# Content-Security-Policy (django-csp 4): no inline script or style anywhere, every asset
+# from this site. Bootstrap's CSS draws some icons as data: SVG images.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "media-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "upgrade-insecure-requests": not DEBUG,
+    }
+}
+# Browser features the site never uses are switched off; the camera is allowed only on
+# the pages listed here (the QR scanner at the check-in desk).
+OPENDAY_CAMERA_PATHS = env_list("OPENDAY_CAMERA_PATHS", "/staff/checkin/")
+
+# Staff login: django-axes locks a username, and separately an address, after
+# OPENDAY_LOGIN_FAILURE_LIMIT failed logins in a row, for OPENDAY_LOGIN_LOCKOUT_MINUTES.
+AUTHENTICATION_BACKENDS = [
+    "openday.privacy.backends.LoginLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("OPENDAY_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("OPENDAY_LOGIN_LOCKOUT_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "openday.privacy.network.client_ip"
+AXES_USERNAME_CALLABLE = "openday.privacy.backends.login_username"
+AXES_LOCKOUT_CALLABLE = "openday.privacy.views.login_locked_out"
+AXES_VERBOSE = False
+# The admin lives at /admin/ unless the operator moves it, e.g. OPENDAY_ADMIN_URL=staff-7f3k/.
+OPENDAY_ADMIN_URL = os.environ.get("OPENDAY_ADMIN_URL", "admin/").strip("/") + "/"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -202,11 +290,24 @@ OPENDAY_PHONE_VERIFICATION = env_bool("OPENDAY_PHONE_VERIFICATION", False)
 # registration so that what a person agreed to can be shown later.
 OPENDAY_CONSENT_VERSION = os.environ.get("OPENDAY_CONSENT_VERSION", "2026-1")
 OPENDAY_RETENTION_DAYS = int(os.environ.get("OPENDAY_RETENTION_DAYS", "180"))
+# Phone verification (openday.privacy.verification): how one-time codes are sent, in the
+# style of EMAIL_BACKEND. "console" and "file" are built in; an operator plugs a gateway
+# by naming a class that implements openday.privacy.sms.backends.base.BaseSmsBackend.
+OPENDAY_SMS_BACKEND = os.environ.get(
+    "OPENDAY_SMS_BACKEND", "openday.privacy.sms.backends.console.SmsBackend"
+)
+OPENDAY_SMS_FILE_PATH = Path(os.environ.get("OPENDAY_SMS_FILE_PATH", BASE_DIR / "sms-messages"))
+OPENDAY_VERIFICATION_CODE_MINUTES = int(os.environ.get("OPENDAY_VERIFICATION_CODE_MINUTES", "5"))
+OPENDAY_VERIFICATION_MAX_ATTEMPTS = int(os.environ.get("OPENDAY_VERIFICATION_MAX_ATTEMPTS", "5"))
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Log lines never carry a phone number or a manage token (request paths under /r/).
+    "filters": {"personal_data": {"()": "openday.privacy.logs.RedactPersonalData"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["personal_data"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

@@ -3,13 +3,15 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from openday.privacy.staff_login import StaffLoginForm
+
 from . import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("admin/", admin.site.urls),
+    path(settings.OPENDAY_ADMIN_URL, admin.site.urls),
     path("r/", include("openday.registrations.urls")),
     path("feedback/", include("openday.feedback.urls")),
     path("", include("openday.events.urls")),
@@ -21,5 +23,7 @@ if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 admin.site.site_header = _("Open Day administration")
+# Password, then a one-time code for staff who enrolled an authenticator app.
+admin.site.login_form = StaffLoginForm
 admin.site.site_title = _("Open Day administration")
 admin.site.index_title = _("Programme, registrations and feedback")

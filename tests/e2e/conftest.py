@@ -22,6 +22,8 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # Chromium upgrades plain-HTTP navigations to HTTPS; the live server speaks HTTP only.
+    "--disable-features=HttpsUpgrades,HttpsFirstBalancedModeAutoEnable",
 ]
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"

@@ -10,26 +10,6 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    # Chromium upgrades plain-HTTP navigations to HTTPS; the live server speaks HTTP only.
-    "--disable-features=HttpsUpgrades,HttpsFirstBalancedModeAutoEnable",
-]
-
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Chromium at /usr/bin/chromium"),
-]
-
-
 # Servers started for tests listen on 127.0.0.1 in this range.
 PORTS = range(8410, 8420)
 
@@ -53,15 +33,6 @@ def demo_site(transactional_db, settings):
         pytest.skip(f"no free port in {PORTS}")
     yield server.url
     server.stop()
-
-
-@pytest.fixture
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def open_page(browser, url, errors, width=1280):

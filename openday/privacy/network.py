@@ -1,0 +1,40 @@
+"""Who is on the other end of a request: the client address behind trusted proxies."""
+
+import ipaddress
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def _valid_ip(value: str) -> str | None:
+    value = value.strip()
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The address of the client, as the outermost trusted proxy saw it.
+
+    Each of the OPENDAY_TRUSTED_PROXY_COUNT proxies in front of the app server appends the
+    address it received the request from to X-Forwarded-For, so the client is the entry
+    that many places from the right (counting REMOTE_ADDR as the last). Entries further
+    left were written by the client itself and are never trusted. With no trusted proxy,
+    or a malformed header, the answer is REMOTE_ADDR.
+
+    Rate limits (django-ratelimit's RATELIMIT_IP_META_KEY) and the login lockout
+    (AXES_CLIENT_IP_CALLABLE) both call this.
+    """
+    remote_addr = _valid_ip(request.META.get("REMOTE_ADDR", "")) or "0.0.0.0"  # noqa: S104
+    proxies = settings.OPENDAY_TRUSTED_PROXY_COUNT
+    if proxies <= 0:
+        return remote_addr
+    forwarded = [
+        item for item in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if item.strip()
+    ]
+    chain = [*forwarded, remote_addr]
+    if len(chain) <= proxies:
+        # Fewer hops than proxies: the request did not come through all of them.
+        return remote_addr
+    return _valid_ip(chain[-(proxies + 1)]) or remote_addr

@@ -1,0 +1,189 @@
+"""Proving that a phone number belongs to the person who types it: a one-time code by SMS.
+
+One booking per phone and the no-show rule both key on the phone number, so without this
+anyone could book with someone else's number to block them. Switched on by
+OPENDAY_PHONE_VERIFICATION (default off).
+
+How the booking form and the API use it:
+
+1. `verification_send(phone=..., client_address=...)` when the person asks for a code
+   (`POST /api/v1/verifications {"phone"}`, or the form's first step);
+2. `verification_check(phone=..., code=...)` just before `registration_create(...)`, and
+   not inside a transaction that a refused booking rolls back: a wrong guess must stay
+   counted. A correct code is spent at once; if the booking is then refused, the person
+   asks for a new code.
+
+Both raise `VerificationError` (with a stable `code` for the API and a `message` in the
+person's language) or `django.core.exceptions.ValidationError` for a malformed number.
+Neither says anything about whether the number is registered for anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+import unicodedata
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from openday.registrations.phone import normalise_phone
+
+from . import sms
+from .models import PhoneVerification
+from .ratelimit import limit_hit
+
+logger = logging.getLogger(__name__)
+
+CODE_LENGTH = 6
+# A person may ask for a new code once a minute and five times an hour; one address may
+# ask for twenty codes an hour (a family, a small office behind one router).
+SENDS_PER_PHONE_MINUTE = 1
+SENDS_PER_PHONE_HOUR = 5
+SENDS_PER_ADDRESS_HOUR = 20
+
+
+class VerificationError(Exception):
+    code = "verification_failed"
+    message = _("The verification code could not be checked.")
+
+    def __init__(self, message=None):
+        if message is not None:
+            self.message = message
+        super().__init__(str(self.message))
+
+
+class VerificationRateLimited(VerificationError):
+    code = "rate_limited"
+    message = _("Too many codes were requested. Please wait a few minutes and try again.")
+
+
+class VerificationSendFailed(VerificationError):
+    code = "sms_failed"
+    message = _("The text message could not be sent. Please try again later.")
+
+
+class VerificationCodeInvalid(VerificationError):
+    # One message for a wrong, expired, used or exhausted code: a guesser learns nothing.
+    code = "invalid_code"
+    message = _("The code is wrong or has expired. Check the text message or ask for a new code.")
+
+
+def verification_required() -> bool:
+    return settings.OPENDAY_PHONE_VERIFICATION
+
+
+def phone_digest(phone: str) -> str:
+    """A keyed hash of a normalised phone number: the same for the same number, useless
+    without the site's secret key."""
+    return salted_hmac("openday.privacy.phone", phone, algorithm="sha256").hexdigest()
+
+
+def _code_digest(phone: str, code: str) -> str:
+    return salted_hmac("openday.privacy.code", f"{phone}:{code}", algorithm="sha256").hexdigest()
+
+
+def _new_code() -> str:
+    return f"{secrets.randbelow(10**CODE_LENGTH):0{CODE_LENGTH}d}"
+
+
+def _clean_code(code) -> str | None:
+    if not isinstance(code, str):
+        return None
+    # People copy codes with spaces, or type full-width digits on a Chinese keyboard.
+    text = "".join(unicodedata.normalize("NFKC", code).split())
+    if len(text) == CODE_LENGTH and text.isascii() and text.isdigit():
+        return text
+    return None
+
+
+def verification_send(*, phone: str, client_address: str = "") -> None:
+    """Send a new one-time code to `phone`; earlier codes for the number stop working.
+
+    Raises ValidationError for a malformed number, VerificationRateLimited when the
+    number or the address asked too often, VerificationSendFailed when the SMS gateway
+    refused. The message goes out in the active language.
+    """
+    phone = normalise_phone(phone)
+    digest = phone_digest(phone)
+    # Checked in this order and stopping at the first refusal, so a request refused for
+    # its address does not use up the number's own allowance.
+    allowed = (
+        limit_hit(
+            f"sms-address-1h:{client_address or 'unknown'}",
+            limit=SENDS_PER_ADDRESS_HOUR,
+            window_seconds=3600,
+        )
+        and limit_hit(f"sms-phone-1m:{digest}", limit=SENDS_PER_PHONE_MINUTE, window_seconds=60)
+        and limit_hit(f"sms-phone-1h:{digest}", limit=SENDS_PER_PHONE_HOUR, window_seconds=3600)
+    )
+    if not allowed:
+        raise VerificationRateLimited()
+
+    code = _new_code()
+    minutes = settings.OPENDAY_VERIFICATION_CODE_MINUTES
+    now = timezone.now()
+    with transaction.atomic():
+        PhoneVerification.objects.filter(phone_hash=digest, used_at__isnull=True).update(
+            used_at=now
+        )
+        verification = PhoneVerification.objects.create(
+            phone_hash=digest,
+            code_hash=_code_digest(phone, code),
+            expires_at=now + dt.timedelta(minutes=minutes),
+        )
+    text = gettext(
+        "Your Open Day verification code is %(code)s. It is valid for %(minutes)d minutes. "
+        "Do not tell it to anyone."
+    ) % {"code": code, "minutes": minutes}
+    try:
+        sms.send_sms(phone, text)
+    except Exception as exc:
+        # Never log the number or the text: the id is enough to find the row.
+        logger.exception("SMS gateway refused verification %s", verification.pk)
+        PhoneVerification.objects.filter(pk=verification.pk).update(used_at=timezone.now())
+        raise VerificationSendFailed() from exc
+
+
+def verification_check(*, phone: str, code) -> None:
+    """Accept `code` for `phone` once, or raise VerificationCodeInvalid.
+
+    The latest unused code of the number counts; each attempt is recorded, and after
+    OPENDAY_VERIFICATION_MAX_ATTEMPTS wrong ones the code is dead.
+    """
+    try:
+        phone = normalise_phone(phone)
+    except Exception as exc:
+        raise VerificationCodeInvalid() from exc
+    cleaned = _clean_code(code)
+    accepted = False
+    with transaction.atomic():
+        verification = (
+            PhoneVerification.objects.select_for_update()
+            .filter(
+                phone_hash=phone_digest(phone),
+                used_at__isnull=True,
+                expires_at__gt=timezone.now(),
+            )
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        if verification is None:
+            raise VerificationCodeInvalid()
+        verification.attempts += 1
+        within_attempts = verification.attempts <= settings.OPENDAY_VERIFICATION_MAX_ATTEMPTS
+        matches = cleaned is not None and constant_time_compare(
+            verification.code_hash, _code_digest(phone, cleaned)
+        )
+        accepted = within_attempts and matches
+        if accepted or not within_attempts:
+            verification.used_at = timezone.now()
+        verification.save(update_fields=["attempts", "used_at"])
+    # Raised after the commit, so the attempt stays counted.
+    if not accepted:
+        raise VerificationCodeInvalid()

@@ -1,0 +1,184 @@
+import datetime as dt
+import re
+import threading
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.utils import timezone
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from openday.privacy.models import PhoneVerification
+from openday.privacy.verification import (
+    VerificationCodeInvalid,
+    VerificationError,
+    VerificationRateLimited,
+    VerificationSendFailed,
+    verification_check,
+    verification_send,
+)
+from tests.conftest import requires_postgres
+
+pytestmark = pytest.mark.django_db
+
+PHONE = "13800138000"
+
+
+def sent_code(outbox) -> str:
+    return re.search(r"\b(\d{6})\b", outbox[-1].text).group(1)
+
+
+def test_verification_send_texts_a_six_digit_code_to_the_phone(sms_outbox):
+    verification_send(phone="+86 138 0013 8000", client_address="203.0.113.5")
+    assert len(sms_outbox) == 1
+    assert sms_outbox[0].phone == PHONE
+    assert re.fullmatch(r"\d{6}", sent_code(sms_outbox))
+
+
+def test_verification_send_stores_neither_phone_nor_code(sms_outbox):
+    verification_send(phone=PHONE)
+    code = sent_code(sms_outbox)
+    row = PhoneVerification.objects.get()
+    stored = " ".join(str(value) for value in row.__dict__.values())
+    assert PHONE not in stored
+    assert code not in row.code_hash
+
+
+def test_verification_check_accepts_the_code_once(sms_outbox):
+    verification_send(phone=PHONE)
+    code = sent_code(sms_outbox)
+    verification_check(phone=PHONE, code=code)
+    with pytest.raises(VerificationCodeInvalid):
+        verification_check(phone=PHONE, code=code)
+
+
+def test_verification_check_accepts_spaces_and_full_width_digits(sms_outbox):
+    verification_send(phone=PHONE)
+    code = sent_code(sms_outbox)
+    full_width = "".join(chr(ord(digit) + 0xFEE0) for digit in code)
+    verification_check(phone="138 0013 8000", code=f" {full_width[:3]} {full_width[3:]} ")
+
+
+def test_verification_check_refuses_a_code_sent_to_another_phone(sms_outbox):
+    verification_send(phone="13900139000")
+    code = sent_code(sms_outbox)
+    with pytest.raises(VerificationCodeInvalid):
+        verification_check(phone=PHONE, code=code)
+
+
+def test_verification_check_refuses_an_expired_code(sms_outbox):
+    verification_send(phone=PHONE)
+    code = sent_code(sms_outbox)
+    past = timezone.now() - dt.timedelta(minutes=10)
+    PhoneVerification.objects.update(created_at=past, expires_at=past + dt.timedelta(minutes=5))
+    with pytest.raises(VerificationCodeInvalid):
+        verification_check(phone=PHONE, code=code)
+
+
+def test_verification_check_kills_the_code_after_too_many_wrong_attempts(sms_outbox, settings):
+    settings.OPENDAY_VERIFICATION_MAX_ATTEMPTS = 3
+    verification_send(phone=PHONE)
+    code = sent_code(sms_outbox)
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    for _ in range(3):
+        with pytest.raises(VerificationCodeInvalid):
+            verification_check(phone=PHONE, code=wrong)
+    with pytest.raises(VerificationCodeInvalid):
+        verification_check(phone=PHONE, code=code)
+    assert PhoneVerification.objects.get().attempts == 4
+
+
+def test_verification_send_makes_older_codes_useless(sms_outbox, settings):
+    settings.OPENDAY_RATELIMIT = False
+    verification_send(phone=PHONE)
+    first = sent_code(sms_outbox)
+    verification_send(phone=PHONE)
+    second = sent_code(sms_outbox)
+    if first != second:
+        with pytest.raises(VerificationCodeInvalid):
+            verification_check(phone=PHONE, code=first)
+    verification_check(phone=PHONE, code=second)
+
+
+def test_verification_send_is_limited_per_phone(sms_outbox):
+    verification_send(phone=PHONE)
+    with pytest.raises(VerificationRateLimited):
+        verification_send(phone=PHONE)
+    assert len(sms_outbox) == 1
+    assert PhoneVerification.objects.count() == 1
+
+
+def test_verification_send_is_limited_per_address(sms_outbox):
+    for n in range(20):
+        verification_send(phone=f"1390000{n:04d}", client_address="198.51.100.7")
+    with pytest.raises(VerificationRateLimited):
+        verification_send(phone="13700000000", client_address="198.51.100.7")
+    verification_send(phone="13700000000", client_address="198.51.100.8")
+    assert len(sms_outbox) == 21
+
+
+def test_verification_send_refuses_a_malformed_number(sms_outbox):
+    with pytest.raises(ValidationError):
+        verification_send(phone="12345")
+    assert sms_outbox == []
+    assert PhoneVerification.objects.count() == 0
+
+
+class BrokenGateway:
+    def __init__(self, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionError("gateway down")
+
+
+def test_verification_send_reports_a_gateway_failure(settings):
+    settings.OPENDAY_SMS_BACKEND = f"{__name__}.BrokenGateway"
+    with pytest.raises(VerificationSendFailed):
+        verification_send(phone=PHONE)
+    assert PhoneVerification.objects.get().used_at is not None
+
+
+def test_verification_message_is_in_the_active_language(sms_outbox):
+    verification_send(phone=PHONE)
+    assert "验证码" in sms_outbox[0].text
+
+
+@hypothesis_settings(max_examples=60, deadline=None)
+@given(
+    phone=st.one_of(st.text(max_size=40), st.integers(), st.none()),
+    code=st.one_of(
+        st.text(max_size=20), st.integers(), st.none(), st.lists(st.text(max_size=3), max_size=3)
+    ),
+)
+def test_verification_check_refuses_arbitrary_input_cleanly(phone, code):
+    with pytest.raises(VerificationError):
+        verification_check(phone=phone, code=code)
+    assert PhoneVerification.objects.count() == 0
+
+
+@requires_postgres
+def test_verification_check_accepts_a_code_once_under_concurrency(transactional_db, sms_outbox):
+    verification_send(phone=PHONE)
+    code = sent_code(sms_outbox)
+    barrier = threading.Barrier(6)
+    outcomes = []
+
+    def attempt():
+        barrier.wait()
+        try:
+            verification_check(phone=PHONE, code=code)
+            outcomes.append("accepted")
+        except VerificationCodeInvalid:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["accepted"] + ["refused"] * 5
