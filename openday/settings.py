@@ -115,6 +115,18 @@ def cache_config(url: str) -> dict:
 
 
 CACHES = {"default": cache_config(CACHE_URL)}
+CACHE_IS_SHARED = CACHES["default"]["BACKEND"].endswith("RedisCache")
+
+# --- Sessions -------------------------------------------------------------------------
+# Sessions live in the database, which every app server shares. With Redis they are also
+# cached there (reads skip the database); never in a per-process cache, where a logout on
+# one server would not reach the others.
+SESSION_ENGINE = os.environ.get(
+    "SESSION_ENGINE",
+    "django.contrib.sessions.backends.cached_db"
+    if CACHE_IS_SHARED
+    else "django.contrib.sessions.backends.db",
+)
 
 # --- Internationalisation -------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -130,8 +142,30 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+
+
+def media_storage(kind: str) -> dict:
+    """Where uploaded photos go. `local` (default): files under MEDIA_ROOT, which several
+    app servers must share (NFS) or replace with `s3`: any S3-compatible object store
+    through django-storages (`pip install django-storages[s3]`; see docs/deploy.md)."""
+    if kind == "s3":
+        options = {
+            "bucket_name": os.environ.get("S3_BUCKET", ""),
+            "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("S3_REGION") or None,
+            "access_key": os.environ.get("S3_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("S3_SECRET_KEY") or None,
+            "custom_domain": os.environ.get("S3_CUSTOM_DOMAIN") or None,
+            "location": os.environ.get("S3_LOCATION", "media"),
+            "querystring_auth": env_bool("S3_QUERYSTRING_AUTH", False),
+            "file_overwrite": False,
+        }
+        return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+    return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": media_storage(os.environ.get("MEDIA_STORAGE", "local").strip().lower()),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -176,6 +210,14 @@ TASKS = {
 
 # --- Security -------------------------------------------------------------------------
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# Behind nginx (or another proxy) that terminates HTTPS: trust its X-Forwarded-Proto, or
+# every request looks like plain HTTP and is redirected forever. Only set it when the app
+# servers cannot be reached except through that proxy.
+if env_bool("BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The client address rate limits count by. Behind nginx every request comes from nginx,
+# so set this to HTTP_X_REAL_IP (nginx: proxy_set_header X-Real-IP $remote_addr).
+RATELIMIT_IP_META_KEY = os.environ.get("RATELIMIT_IP_META_KEY") or None
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -202,6 +244,9 @@ OPENDAY_PHONE_VERIFICATION = env_bool("OPENDAY_PHONE_VERIFICATION", False)
 # registration so that what a person agreed to can be shown later.
 OPENDAY_CONSENT_VERSION = os.environ.get("OPENDAY_CONSENT_VERSION", "2026-1")
 OPENDAY_RETENTION_DAYS = int(os.environ.get("OPENDAY_RETENTION_DAYS", "180"))
+# Seconds an anonymous visitor may see a cached programme or activity page (and so a
+# places-left figure that old); 0 turns the page cache off. See openday/events/caching.py.
+OPENDAY_PAGE_CACHE_SECONDS = int(os.environ.get("OPENDAY_PAGE_CACHE_SECONDS", "5"))
 
 LOGGING = {
     "version": 1,
