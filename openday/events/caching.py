@@ -1,0 +1,264 @@
+"""Caching for the public programme that keeps "places left" honest.
+
+Two tools, both built on Django's cache framework (Redis when `CACHE_URL` points at it,
+so every app server sees the same entries; local memory otherwise):
+
+- `cache_public_page`: a view decorator that keeps the rendered page for anonymous
+  visitors, per language, for at most `OPENDAY_PAGE_CACHE_SECONDS` (a few seconds: the
+  places-left figures may lag by that much, no more). An entry never outlives the next
+  registration window edge, start or end of any activity, nor local midnight, so a page
+  cached while registration was open is gone before it closes. Every entry is keyed by the
+  *programme version*, which changes whenever staff change the programme (signals below),
+  so edits show at once on every server that shares the cache.
+- `programme_conditional` and `etag_from_content`: conditional GET (ETag /
+  Last-Modified, answered with 304) for calendar feeds and API lists.
+
+The invariant callers must keep: code that changes programme rows without `save()` or
+`delete()` (`QuerySet.update()`, `bulk_create()`) calls `programme_changed()` afterwards.
+"""
+
+import datetime as dt
+import functools
+import hashlib
+import re
+import time
+
+from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Min, Q
+from django.db.models.signals import post_delete, post_save
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.utils import timezone, translation
+from django.utils.cache import get_conditional_response, set_response_etag
+from django.views.decorators.http import condition
+
+VERSION_KEY = "openday:programme-version"
+
+# What the public pages show. A change to any of these rows changes the programme version.
+PROGRAMME_MODELS = [
+    "events.Event",
+    "events.District",
+    "events.Venue",
+    "events.ActivityFormat",
+    "events.SubEvent",
+    "events.AgendaItem",
+    "events.Invitation",
+    "events.InvitedGroup",
+    "feedback.Feedback",
+    "feedback.Photo",
+]
+
+# The instants at which what a page says about an activity changes by itself: registration
+# opens or closes, invitation places are released, the activity starts or ends.
+SUB_EVENT_EDGES = [
+    "registration_opens_at",
+    "registration_closes_at",
+    "invitations_release_at",
+    "starts_at",
+    "ends_at",
+]
+
+# A page renders the CSRF token of the visitor who caused it to be cached; before it is
+# stored the token is swapped for this marker, and each visitor gets their own in its place.
+CSRF_INPUT = re.compile(rb'name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"')
+CSRF_MARKER = b"\x00openday-csrf-token\x00"
+
+
+# --- the programme version -------------------------------------------------------------
+
+
+def _new_version() -> str:
+    # Nanoseconds since the epoch, in hex: unique enough, and it says when the change was.
+    return f"{time.time_ns():x}"
+
+
+def programme_version() -> str:
+    """The current programme version, shared by every process that shares the cache. If the
+    cache lost it, a new one starts: entries under the old one are simply never read."""
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, _new_version(), timeout=None)
+        version = cache.get(VERSION_KEY) or _new_version()
+    return version
+
+
+def _bump_version() -> None:
+    cache.set(VERSION_KEY, _new_version(), timeout=None)
+
+
+def programme_changed() -> None:
+    """Make every cached page and validator stale. Called now, so this process shows the
+    change at once, and again after the transaction commits, so that no request that read
+    the old rows in between can leave them cached under the new version."""
+    _bump_version()
+    transaction.on_commit(_bump_version)
+
+
+def programme_last_modified(request=None, *args, **kwargs) -> dt.datetime:
+    """When the programme last changed, as far as the cache knows (never earlier)."""
+    return dt.datetime.fromtimestamp(int(programme_version(), 16) / 1e9, tz=dt.UTC)
+
+
+def _on_programme_saved(sender, **kwargs) -> None:
+    programme_changed()
+
+
+def connect_signals() -> None:
+    for label in PROGRAMME_MODELS:
+        try:
+            model = apps.get_model(label)
+        except LookupError:
+            continue
+        post_save.connect(_on_programme_saved, sender=model, dispatch_uid=f"programme:{label}")
+        post_delete.connect(_on_programme_saved, sender=model, dispatch_uid=f"programme:{label}")
+
+
+# --- how long a page may be kept -------------------------------------------------------
+
+
+def next_programme_edge(now: dt.datetime) -> dt.datetime:
+    """The first instant after `now` at which some page may change without anyone saving
+    anything: the next window edge, start or end of an activity, or local midnight (the
+    home page shows the next open day). One query."""
+    from .models import SubEvent
+
+    edges = SubEvent.objects.aggregate(
+        **{field: Min(field, filter=Q(**{f"{field}__gt": now})) for field in SUB_EVENT_EDGES}
+    )
+    tomorrow = timezone.localdate(now) + dt.timedelta(days=1)
+    midnight = dt.datetime.combine(tomorrow, dt.time(), tzinfo=timezone.get_current_timezone())
+    return min([midnight, *(edge for edge in edges.values() if edge is not None)])
+
+
+def page_cache_seconds(now: dt.datetime | None = None) -> int:
+    """Seconds a page rendered at `now` may be served from the cache; 0: do not cache."""
+    limit = settings.OPENDAY_PAGE_CACHE_SECONDS
+    if limit <= 0:
+        return 0
+    now = now or timezone.now()
+    until_edge = (next_programme_edge(now) - now).total_seconds()
+    return max(0, min(limit, int(until_edge)))
+
+
+# --- the page cache --------------------------------------------------------------------
+
+
+def _is_personal(request) -> bool:
+    """A visitor with a session (staff, someone mid-booking), pending messages or
+    credentials may see a page made for them: never serve or store it from the cache."""
+    return (
+        settings.SESSION_COOKIE_NAME in request.COOKIES
+        or "messages" in request.COOKIES
+        or "HTTP_AUTHORIZATION" in request.META
+    )
+
+
+def _page_key(request) -> str:
+    address = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    return f"openday:page:{programme_version()}:{language}:{address}"
+
+
+def _storable(request, response) -> dict | None:
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return None
+    content = response.content
+    if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+        tokens = set(CSRF_INPUT.findall(content))
+        if len(tokens) != 1:
+            # The visitor's token is in the page somewhere we cannot find: keep it private.
+            return None
+        content = content.replace(tokens.pop(), CSRF_MARKER)
+    headers = {name: value for name, value in response.headers.items() if name != "Vary"}
+    return {"content": content, "headers": headers}
+
+
+def _store(request, key: str, response, until: dt.datetime) -> None:
+    entry = _storable(request, response)
+    # Seconds left before the edge found before rendering began, rounded down.
+    seconds = int((until - timezone.now()).total_seconds())
+    if entry is not None and seconds >= 1:
+        cache.set(key, entry, timeout=seconds)
+
+
+def _from_cache(request, entry: dict) -> HttpResponse:
+    content = entry["content"]
+    if CSRF_MARKER in content:
+        content = content.replace(CSRF_MARKER, get_token(request).encode())
+    response = HttpResponse(content)
+    for name, value in entry["headers"].items():
+        response[name] = value
+    return response
+
+
+def cache_public_page(view):
+    """Serve the view from the shared cache to anonymous visitors, per language and full
+    URL, for at most OPENDAY_PAGE_CACHE_SECONDS and never past the next programme edge.
+
+    For pages whose content depends only on the URL, the language and the programme
+    (public lists and detail pages, API lists); not for anything personal."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if (
+            settings.OPENDAY_PAGE_CACHE_SECONDS <= 0
+            or request.method not in ("GET", "HEAD")
+            or _is_personal(request)
+        ):
+            return view(request, *args, **kwargs)
+        key = _page_key(request)
+        entry = cache.get(key)
+        if entry is not None:
+            return _from_cache(request, entry)
+        now = timezone.now()
+        seconds = page_cache_seconds(now)
+        response = view(request, *args, **kwargs)
+        if seconds >= 1:
+            until = now + dt.timedelta(seconds=seconds)
+            if callable(getattr(response, "render", None)) and not response.is_rendered:
+                response.add_post_render_callback(lambda r: _store(request, key, r, until))
+            else:
+                _store(request, key, response, until)
+        return response
+
+    return wrapper
+
+
+# --- conditional GET -------------------------------------------------------------------
+
+
+def programme_etag(request, *args, **kwargs) -> str:
+    """Changes with the programme version, the language and the URL: for responses built
+    from the programme alone, such as calendar feeds."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    raw = f"{programme_version()}|{language}|{request.get_full_path()}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+# Calendar feeds: answered with 304 before any query when the programme has not changed.
+programme_conditional = condition(
+    etag_func=programme_etag, last_modified_func=programme_last_modified
+)
+
+
+def etag_from_content(view):
+    """An ETag from the response body, and 304 when the client already has it: for lists
+    whose figures change without a programme change (places left), such as the API lists.
+    Saves the transfer; combine with `cache_public_page` to save the work as well."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if request.method not in ("GET", "HEAD") or response.status_code != 200:
+            return response
+        if callable(getattr(response, "render", None)) and not response.is_rendered:
+            response.render()
+        if response.streaming:
+            return response
+        set_response_etag(response)
+        return get_conditional_response(request, etag=response["ETag"], response=response)
+
+    return wrapper
