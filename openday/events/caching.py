@@ -4,12 +4,13 @@ Two tools, both built on Django's cache framework (Redis when `CACHE_URL` points
 so every app server sees the same entries; local memory otherwise):
 
 - `cache_public_page`: a view decorator that keeps the rendered page for anonymous
-  visitors, per language, for at most `OPENDAY_PAGE_CACHE_SECONDS` (a few seconds: the
-  places-left figures may lag by that much, no more). An entry never outlives the next
-  registration window edge, start or end of any activity, nor local midnight, so a page
-  cached while registration was open is gone before it closes. Every entry is keyed by the
-  *programme version*, which changes whenever staff change the programme (signals below),
-  so edits show at once on every server that shares the cache.
+  visitors, per language, fresh for `OPENDAY_PAGE_CACHE_SECONDS` (a few seconds: the
+  places-left figures may lag by that much; while one process renders a stale page anew,
+  the others serve the stale copy a little longer, at most twice that in all). No copy
+  outlives the next registration window edge, start or end of any activity, nor local
+  midnight, so a page cached while registration was open is gone before it closes. Every
+  entry is keyed by the *programme version*, which changes whenever staff change the
+  programme (signals below), so edits show at once on every server that shares the cache.
 - `programme_conditional` and `etag_from_content`: conditional GET (ETag /
   Last-Modified, answered with 304) for calendar feeds and API lists.
 
@@ -118,6 +119,17 @@ def connect_signals() -> None:
 
 # --- how long a page may be kept -------------------------------------------------------
 
+# While one process renders a page anew, the others go on serving the copy that has just
+# gone stale, for at most this many times OPENDAY_PAGE_CACHE_SECONDS in all; so a popular
+# page is rendered once per period, not once per process that happens to ask for it.
+STALE_FACTOR = 2
+# If the process renewing a page dies, another may try after this many seconds.
+RENEWAL_LOCK_SECONDS = 10
+
+
+def clock() -> float:
+    return time.time()
+
 
 def next_programme_edge(now: dt.datetime) -> dt.datetime:
     """The first instant after `now` at which some page may change without anyone saving
@@ -133,14 +145,12 @@ def next_programme_edge(now: dt.datetime) -> dt.datetime:
     return min([midnight, *(edge for edge in edges.values() if edge is not None)])
 
 
-def page_cache_seconds(now: dt.datetime | None = None) -> int:
-    """Seconds a page rendered at `now` may be served from the cache; 0: do not cache."""
+def page_lifetimes(now: dt.datetime) -> tuple[float, float]:
+    """For a page rendered at `now`: seconds it is fresh, and seconds it may be kept at all
+    (served stale while another process renders it anew). Both end at the next edge."""
     limit = settings.OPENDAY_PAGE_CACHE_SECONDS
-    if limit <= 0:
-        return 0
-    now = now or timezone.now()
     until_edge = (next_programme_edge(now) - now).total_seconds()
-    return max(0, min(limit, int(until_edge)))
+    return min(limit, until_edge), min(limit * STALE_FACTOR, until_edge)
 
 
 # --- the page cache --------------------------------------------------------------------
@@ -156,10 +166,15 @@ def _is_personal(request) -> bool:
     )
 
 
-def _page_key(request) -> str:
+def page_key(request) -> str:
+    """The cache key of a page: programme version, active language, full address."""
     address = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
     language = translation.get_language() or settings.LANGUAGE_CODE
     return f"openday:page:{programme_version()}:{language}:{address}"
+
+
+def renewal_lock(key: str) -> str:
+    return f"{key}:renewing"
 
 
 def _storable(request, response) -> dict | None:
@@ -176,12 +191,16 @@ def _storable(request, response) -> dict | None:
     return {"content": content, "headers": headers}
 
 
-def _store(request, key: str, response, until: dt.datetime) -> None:
-    entry = _storable(request, response)
-    # Seconds left before the edge found before rendering began, rounded down.
-    seconds = int((until - timezone.now()).total_seconds())
-    if entry is not None and seconds >= 1:
-        cache.set(key, entry, timeout=seconds)
+def _store(request, key: str, response, fresh_until: float, stale_until: float) -> None:
+    """Keep the page until `stale_until` (never past the next programme edge), fresh until
+    `fresh_until`; both were fixed before rendering began."""
+    try:
+        entry = _storable(request, response)
+        seconds = int(stale_until - clock())  # rounded down: gone before the edge
+        if entry is not None and seconds >= 1:
+            cache.set(key, {**entry, "fresh_until": fresh_until}, timeout=seconds)
+    finally:
+        cache.delete(renewal_lock(key))
 
 
 def _from_cache(request, entry: dict) -> HttpResponse:
@@ -196,7 +215,7 @@ def _from_cache(request, entry: dict) -> HttpResponse:
 
 def cache_public_page(view):
     """Serve the view from the shared cache to anonymous visitors, per language and full
-    URL, for at most OPENDAY_PAGE_CACHE_SECONDS and never past the next programme edge.
+    URL: fresh for OPENDAY_PAGE_CACHE_SECONDS, and never past the next programme edge.
 
     For pages whose content depends only on the URL, the language and the programme
     (public lists and detail pages, API lists); not for anything personal."""
@@ -209,19 +228,24 @@ def cache_public_page(view):
             or _is_personal(request)
         ):
             return view(request, *args, **kwargs)
-        key = _page_key(request)
+        key = page_key(request)
         entry = cache.get(key)
-        if entry is not None:
+        if entry is not None and (
+            entry["fresh_until"] > clock()
+            # Stale: renew it here unless another process already is.
+            or not cache.add(renewal_lock(key), 1, timeout=RENEWAL_LOCK_SECONDS)
+        ):
             return _from_cache(request, entry)
-        now = timezone.now()
-        seconds = page_cache_seconds(now)
+        started = clock()
+        fresh, kept = page_lifetimes(timezone.now())
+        fresh_until, stale_until = started + fresh, started + kept
         response = view(request, *args, **kwargs)
-        if seconds >= 1:
-            until = now + dt.timedelta(seconds=seconds)
-            if callable(getattr(response, "render", None)) and not response.is_rendered:
-                response.add_post_render_callback(lambda r: _store(request, key, r, until))
-            else:
-                _store(request, key, response, until)
+        if callable(getattr(response, "render", None)) and not response.is_rendered:
+            response.add_post_render_callback(
+                lambda rendered: _store(request, key, rendered, fresh_until, stale_until)
+            )
+        else:
+            _store(request, key, response, fresh_until, stale_until)
         return response
 
     return wrapper

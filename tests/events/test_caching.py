@@ -2,13 +2,15 @@ import datetime as dt
 import re
 
 import pytest
+from django.core.cache import cache
 from django.http import HttpResponse
 from django.test import Client, RequestFactory
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from openday.events import caching
 from openday.events.caching import (
     etag_from_content,
-    page_cache_seconds,
+    page_lifetimes,
     programme_changed,
     programme_conditional,
 )
@@ -156,24 +158,64 @@ def local_noon_tomorrow() -> dt.datetime:
     return dt.datetime.combine(tomorrow, dt.time(12), tzinfo=timezone.get_current_timezone())
 
 
-def test_page_cache_seconds_stop_at_registration_close(page_cache):
+def test_page_lifetimes_stop_at_registration_close(page_cache):
     closes = local_noon_tomorrow()
     factories.SubEventFactory(
         registration_closes_at=closes, starts_at=closes + dt.timedelta(days=1)
     )
-    assert page_cache_seconds(closes - dt.timedelta(seconds=3)) == 3
-    assert page_cache_seconds(closes - dt.timedelta(hours=1)) == 30
+    assert page_lifetimes(closes - dt.timedelta(seconds=3)) == (3, 3)
+    assert page_lifetimes(closes - dt.timedelta(seconds=45)) == (30, 45)
+    assert page_lifetimes(closes - dt.timedelta(hours=1)) == (30, 60)
 
 
-def test_page_cache_seconds_zero_just_before_registration_opens(page_cache):
+def test_page_lifetimes_stop_at_registration_opening(page_cache):
     opens = local_noon_tomorrow()
     factories.SubEventFactory(registration_opens_at=opens)
-    assert page_cache_seconds(opens - dt.timedelta(milliseconds=500)) == 0
+    assert page_lifetimes(opens - dt.timedelta(milliseconds=500)) == (0.5, 0.5)
 
 
-def test_page_cache_seconds_stop_at_local_midnight(page_cache):
+def test_page_lifetimes_stop_at_local_midnight(page_cache):
     midnight = local_noon_tomorrow().replace(hour=0)
-    assert page_cache_seconds(midnight - dt.timedelta(seconds=2)) == 2
+    assert page_lifetimes(midnight - dt.timedelta(seconds=2)) == (2, 2)
+
+
+def test_page_about_to_close_is_not_cached(client, page_cache):
+    closes = timezone.now() + dt.timedelta(milliseconds=900)
+    sub_event = factories.SubEventFactory(
+        capacity=40, registration_closes_at=closes, starts_at=closes + dt.timedelta(days=1)
+    )
+    client.get("/")
+    factories.RegistrationFactory(sub_event=sub_event, party_size=2)
+    # Closed by now, or still open with the fresh figure: never the cached one.
+    assert "剩余名额: 40" not in client.get("/").content.decode()
+
+
+def later(monkeypatch, seconds: float) -> None:
+    now = caching.clock()
+    monkeypatch.setattr(caching, "clock", lambda: now + seconds)
+
+
+def test_stale_page_is_rendered_anew(client, page_cache, monkeypatch):
+    sub_event = factories.SubEventFactory(capacity=40)
+    client.get("/")
+    factories.RegistrationFactory(sub_event=sub_event, party_size=2)
+    later(monkeypatch, 31)
+    assert "剩余名额: 38" in client.get("/").content.decode()
+
+
+def test_stale_page_is_served_while_another_process_renders_it(
+    client, page_cache, monkeypatch, django_assert_num_queries
+):
+    sub_event = factories.SubEventFactory(capacity=40)
+    client.get("/")
+    factories.RegistrationFactory(sub_event=sub_event, party_size=2)
+    later(monkeypatch, 31)
+    with translation.override("zh-hans"):
+        key = caching.page_key(RequestFactory().get("/"))
+    cache.add(caching.renewal_lock(key), 1)
+    with django_assert_num_queries(0):
+        page = client.get("/").content.decode()
+    assert "剩余名额: 40" in page
 
 
 def feed_view(request):
