@@ -10,7 +10,8 @@ so every app server sees the same entries; local memory otherwise):
   outlives the next registration window edge, start or end of any activity, nor local
   midnight, so a page cached while registration was open is gone before it closes. Every
   entry is keyed by the *programme version*, which changes whenever staff change the
-  programme (signals below), so edits show at once on every server that shares the cache.
+  programme (signals below), so edits show at once in the process that made them and
+  within VERSION_REUSE_SECONDS in every other process that shares the cache.
 - `programme_conditional` and `etag_from_content`: conditional GET (ETag /
   Last-Modified, answered with 304) for calendar feeds and API lists.
 
@@ -27,6 +28,7 @@ import time
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
 from django.db.models import Min, Q
 from django.db.models.signals import post_delete, post_save
@@ -71,23 +73,43 @@ CSRF_MARKER = b"\x00openday-csrf-token\x00"
 # --- the programme version -------------------------------------------------------------
 
 
+def clock() -> float:
+    return time.time()
+
+
 def _new_version() -> str:
     # Nanoseconds since the epoch, in hex: unique enough, and it says when the change was.
     return f"{time.time_ns():x}"
 
 
+# With a shared cache, each process reuses the version it read for up to this long, so a
+# page served from the process's own copy needs no round trip at all; a staff edit made
+# through another app server shows here within that time (through this one: at once).
+VERSION_REUSE_SECONDS = 1.0
+# (version, reuse until): replaced whole, so threads never see half an update.
+_version_read: list[tuple[str, float]] = [("", 0.0)]
+
+
 def programme_version() -> str:
     """The current programme version, shared by every process that shares the cache. If the
     cache lost it, a new one starts: entries under the old one are simply never read."""
+    shared = getattr(settings, "CACHE_IS_SHARED", False)
+    known, until = _version_read[0]
+    if shared and until > clock():
+        return known
     version = cache.get(VERSION_KEY)
     if version is None:
         cache.add(VERSION_KEY, _new_version(), timeout=None)
         version = cache.get(VERSION_KEY) or _new_version()
+    if shared:
+        _version_read[0] = (version, clock() + VERSION_REUSE_SECONDS)
     return version
 
 
 def _bump_version() -> None:
-    cache.set(VERSION_KEY, _new_version(), timeout=None)
+    version = _new_version()
+    cache.set(VERSION_KEY, version, timeout=None)
+    _version_read[0] = (version, clock() + VERSION_REUSE_SECONDS)
 
 
 def programme_changed() -> None:
@@ -125,10 +147,13 @@ def connect_signals() -> None:
 STALE_FACTOR = 2
 # If the process renewing a page dies, another may try after this many seconds.
 RENEWAL_LOCK_SECONDS = 10
-
-
-def clock() -> float:
-    return time.time()
+# Each process also keeps the pages it serves for a second, so a popular page costs one
+# small round trip to the shared cache (the programme version) instead of fetching the
+# whole page every time. Only fresh copies, keyed by version like the shared ones.
+LOCAL_SECONDS = 1
+local_pages = LocMemCache(
+    "openday-pages", {"TIMEOUT": LOCAL_SECONDS, "OPTIONS": {"MAX_ENTRIES": 64}}
+)
 
 
 def next_programme_edge(now: dt.datetime) -> dt.datetime:
@@ -198,9 +223,18 @@ def _store(request, key: str, response, fresh_until: float, stale_until: float) 
         entry = _storable(request, response)
         seconds = int(stale_until - clock())  # rounded down: gone before the edge
         if entry is not None and seconds >= 1:
-            cache.set(key, {**entry, "fresh_until": fresh_until}, timeout=seconds)
+            entry["fresh_until"] = fresh_until
+            cache.set(key, entry, timeout=seconds)
+            _remember_locally(key, entry)
     finally:
         cache.delete(renewal_lock(key))
+
+
+def _remember_locally(key: str, entry: dict | None) -> None:
+    if entry is not None:
+        seconds = min(LOCAL_SECONDS, entry["fresh_until"] - clock())
+        if seconds > 0:
+            local_pages.set(key, entry, timeout=seconds)
 
 
 def _from_cache(request, entry: dict) -> HttpResponse:
@@ -229,7 +263,10 @@ def cache_public_page(view):
         ):
             return view(request, *args, **kwargs)
         key = page_key(request)
-        entry = cache.get(key)
+        entry = local_pages.get(key)
+        if entry is None or entry["fresh_until"] <= clock():
+            entry = cache.get(key)
+            _remember_locally(key, entry)
         if entry is not None and (
             entry["fresh_until"] > clock()
             # Stale: renew it here unless another process already is.

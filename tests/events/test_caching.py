@@ -258,3 +258,15 @@ def test_etag_from_content_answers_304_until_places_change():
     changed = view(factory.get("/api/v1/subevents", HTTP_IF_NONE_MATCH=etag))
     assert changed.status_code == 200
     assert changed.content == b'{"places_left": 9}'
+
+
+def test_shared_cache_process_shows_its_own_staff_edit_at_once(client, page_cache, settings):
+    # With Redis each process reuses the version it read for a second; an edit made in
+    # this process must not wait for that.
+    settings.CACHE_IS_SHARED = True
+    programme_changed()
+    sub_event = factories.SubEventFactory(title="共享缓存旧标题")
+    assert "共享缓存旧标题" in client.get("/").content.decode()
+    sub_event.title = "共享缓存新标题"
+    sub_event.save()
+    assert "共享缓存新标题" in client.get("/").content.decode()
