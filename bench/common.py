@@ -119,6 +119,13 @@ def prepare(database_url: str, *, subevents: int, registrations: int, reuse: boo
         str(registrations),
     )
     manage(env, "collectstatic", "--noinput", "-v", "0")
+    # After a bulk load the planner needs fresh statistics (autovacuum would get there
+    # later) and index-only scans need the visibility map.
+    connection = psycopg2.connect(database_url)
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    connection.close()
     print(f"database ready in {time.perf_counter() - started:.0f} s", flush=True)
 
 
