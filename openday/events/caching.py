@@ -64,10 +64,9 @@ SUB_EVENT_EDGES = [
     "ends_at",
 ]
 
-# A page renders the CSRF token of the visitor who caused it to be cached; before it is
-# stored the token is swapped for this marker, and each visitor gets their own in its place.
+# A page renders the CSRF token of the visitor who caused it to be cached; it is stored cut
+# at that token, and each visitor gets their own joined in its place.
 CSRF_INPUT = re.compile(rb'name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"')
-CSRF_MARKER = b"\x00openday-csrf-token\x00"
 
 
 # --- the programme version -------------------------------------------------------------
@@ -205,15 +204,16 @@ def renewal_lock(key: str) -> str:
 def _storable(request, response) -> dict | None:
     if response.status_code != 200 or response.streaming or response.cookies:
         return None
-    content = response.content
+    # The page in pieces around each place the visitor's CSRF token goes.
+    pieces = [response.content]
     if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
-        tokens = set(CSRF_INPUT.findall(content))
+        tokens = set(CSRF_INPUT.findall(response.content))
         if len(tokens) != 1:
             # The visitor's token is in the page somewhere we cannot find: keep it private.
             return None
-        content = content.replace(tokens.pop(), CSRF_MARKER)
+        pieces = response.content.split(tokens.pop())
     headers = {name: value for name, value in response.headers.items() if name != "Vary"}
-    return {"content": content, "headers": headers}
+    return {"pieces": pieces, "headers": headers}
 
 
 def _store(request, key: str, response, fresh_until: float, stale_until: float) -> None:
@@ -238,9 +238,8 @@ def _remember_locally(key: str, entry: dict | None) -> None:
 
 
 def _from_cache(request, entry: dict) -> HttpResponse:
-    content = entry["content"]
-    if CSRF_MARKER in content:
-        content = content.replace(CSRF_MARKER, get_token(request).encode())
+    pieces = entry["pieces"]
+    content = pieces[0] if len(pieces) == 1 else get_token(request).encode().join(pieces)
     response = HttpResponse(content)
     for name, value in entry["headers"].items():
         response[name] = value
