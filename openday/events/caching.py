@@ -15,6 +15,19 @@ so every app server sees the same entries; local memory otherwise):
 - `programme_conditional` and `etag_from_content`: conditional GET (ETag /
   Last-Modified, answered with 304) for calendar feeds and API lists.
 
+How views use them (the check of the client's validator outside, the cache inside):
+
+    @cache_public_page                                    # a public page
+    def programme(request): ...
+
+    @programme_conditional                                # a calendar feed
+    @cache_public_page
+    def event_calendar(request, slug): ...
+
+    @router.get("/subevents", response=list[SubEventOut])  # an API list (django-ninja
+    @decorate_view(cache_public_page, etag_from_content)  # applies them in this order,
+    def subevent_list(request, ...): ...                  # the last one outermost)
+
 The invariant callers must keep: code that changes programme rows without `save()` or
 `delete()` (`QuerySet.update()`, `bulk_create()`) calls `programme_changed()` afterwards.
 """

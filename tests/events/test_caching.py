@@ -270,3 +270,23 @@ def test_shared_cache_process_shows_its_own_staff_edit_at_once(client, page_cach
     sub_event.title = "共享缓存新标题"
     sub_event.save()
     assert "共享缓存新标题" in client.get("/").content.decode()
+
+
+def test_etag_from_content_answers_304_for_a_cached_list(page_cache):
+    # The order the API lists use: the ETag check outside, the page cache inside.
+    sub_event = factories.SubEventFactory(capacity=10)
+
+    def places_view(request):
+        row = SubEvent.objects.with_places_left().get(pk=sub_event.pk)
+        return HttpResponse(f'{{"places_left": {row.places_left}}}')
+
+    view = etag_from_content(caching.cache_public_page(places_view))
+    factory = RequestFactory()
+    etag = view(factory.get("/api/v1/subevents"))["ETag"]
+    cached = view(factory.get("/api/v1/subevents", HTTP_IF_NONE_MATCH=etag))
+    assert cached.status_code == 304
+    factories.RegistrationFactory(sub_event=sub_event)
+    programme_changed()
+    changed = view(factory.get("/api/v1/subevents", HTTP_IF_NONE_MATCH=etag))
+    assert changed.status_code == 200
+    assert changed.content == b'{"places_left": 9}'
