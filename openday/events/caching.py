@@ -6,7 +6,8 @@ so every app server sees the same entries; local memory otherwise):
 - `cache_public_page`: a view decorator that keeps the rendered page for anonymous
   visitors, per language, fresh for `OPENDAY_PAGE_CACHE_SECONDS` (a few seconds: the
   places-left figures may lag by that much; while one process renders a stale page anew,
-  the others serve the stale copy a little longer, at most twice that in all). No copy
+  after answering, visitors get the stale copy a little longer, at most twice that in
+  all). No copy
   outlives the next registration window edge, start or end of any activity, nor local
   midnight, so a page cached while registration was open is gone before it closes. Every
   entry is keyed by the *programme version*, which changes whenever staff change the
@@ -35,6 +36,7 @@ The invariant callers must keep: code that changes programme rows without `save(
 import datetime as dt
 import functools
 import hashlib
+import logging
 import re
 import time
 
@@ -50,6 +52,8 @@ from django.middleware.csrf import get_token
 from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response, set_response_etag
 from django.views.decorators.http import condition
+
+logger = logging.getLogger(__name__)
 
 VERSION_KEY = "openday:programme-version"
 
@@ -153,9 +157,9 @@ def connect_signals() -> None:
 
 # --- how long a page may be kept -------------------------------------------------------
 
-# While one process renders a page anew, the others go on serving the copy that has just
-# gone stale, for at most this many times OPENDAY_PAGE_CACHE_SECONDS in all; so a popular
-# page is rendered once per period, not once per process that happens to ask for it.
+# A page that has just gone stale is still served, for at most this many times
+# OPENDAY_PAGE_CACHE_SECONDS in all, while one process renders it anew after answering;
+# so a popular page is rendered once per period, by one process, and no visitor waits.
 STALE_FACTOR = 2
 # If the process renewing a page dies, another may try after this many seconds.
 RENEWAL_LOCK_SECONDS = 10
@@ -279,25 +283,48 @@ def cache_public_page(view):
         if entry is None or entry["fresh_until"] <= clock():
             entry = cache.get(key)
             _remember_locally(key, entry)
-        if entry is not None and (
-            entry["fresh_until"] > clock()
-            # Stale: renew it here unless another process already is.
-            or not cache.add(renewal_lock(key), 1, timeout=RENEWAL_LOCK_SECONDS)
+        if entry is None:
+            return _render_and_store(view, request, args, kwargs, key)
+        response = _from_cache(request, entry)
+        if entry["fresh_until"] <= clock() and cache.add(
+            renewal_lock(key), 1, timeout=RENEWAL_LOCK_SECONDS
         ):
-            return _from_cache(request, entry)
-        started = clock()
-        fresh, kept = page_lifetimes(timezone.now())
-        fresh_until, stale_until = started + fresh, started + kept
-        response = view(request, *args, **kwargs)
-        if callable(getattr(response, "render", None)) and not response.is_rendered:
-            response.add_post_render_callback(
-                lambda rendered: _store(request, key, rendered, fresh_until, stale_until)
+            # Stale, and no other process is renewing it: this visitor gets the stale copy
+            # at once, and this process renders the page anew once the answer has gone out
+            # (the server calls close() after sending it), so nobody waits for a render.
+            language = translation.get_language()
+            response._resource_closers.append(
+                lambda: _renew(view, request, args, kwargs, key, language)
             )
-        else:
-            _store(request, key, response, fresh_until, stale_until)
         return response
 
     return wrapper
+
+
+def _render_and_store(view, request, args, kwargs, key: str):
+    started = clock()
+    fresh, kept = page_lifetimes(timezone.now())
+    fresh_until, stale_until = started + fresh, started + kept
+    response = view(request, *args, **kwargs)
+    if callable(getattr(response, "render", None)) and not response.is_rendered:
+        response.add_post_render_callback(
+            lambda rendered: _store(request, key, rendered, fresh_until, stale_until)
+        )
+    else:
+        _store(request, key, response, fresh_until, stale_until)
+    return response
+
+
+def _renew(view, request, args, kwargs, key: str, language: str | None) -> None:
+    try:
+        with translation.override(language):
+            response = _render_and_store(view, request, args, kwargs, key)
+            if callable(getattr(response, "render", None)) and not response.is_rendered:
+                response.render()
+    except Exception:
+        # The visitor has the stale copy already; the next request renders it inline.
+        logger.exception("renewing the cached page %s failed", request.path)
+        cache.delete(renewal_lock(key))
 
 
 # --- conditional GET -------------------------------------------------------------------
