@@ -42,6 +42,13 @@ class Result:
         ordered = sorted(self.latencies)
         return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000
 
+    def merge(self, other: "Result") -> None:
+        self.latencies.extend(other.latencies)
+        self.failures += other.failures
+        self.elapsed += other.elapsed
+        for status, count in other.statuses.items():
+            self.statuses[status] = self.statuses.get(status, 0) + count
+
     @property
     def server_errors(self) -> int:
         return sum(count for status, count in self.statuses.items() if status >= 500)
@@ -102,7 +109,8 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8611)
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--seconds", type=float, default=15, help="per URL")
+    parser.add_argument("--seconds", type=float, default=15, help="per URL, in all")
+    parser.add_argument("--rounds", type=int, default=5, help="round-robin rounds over the URLs")
     parser.add_argument("--language", default="zh-hans", help="Accept-Language of the clients")
     parser.add_argument("--reuse", action="store_true", help="keep an existing benchmark database")
     parser.add_argument("--keep", action="store_true", help="do not drop the database after")
@@ -140,12 +148,20 @@ def main() -> int:
             f"gunicorn: {args.workers} workers on 127.0.0.1:{args.port}; cache: "
             f"{args.cache_url or 'local memory'}, pages kept {args.page_cache_seconds} s; "
             f"{args.clients} concurrent clients, "
-            f"{args.seconds:.0f} s per URL"
+            f"{args.seconds:.0f} s per URL in {args.rounds} rounds"
         )
-        results = []
         for path in paths:
             load(args.port, path, min(args.clients, 4), 2, headers)  # warm every worker
-            results.append(load(args.port, path, args.clients, args.seconds, headers))
+        # Round-robin over the URLs in short rounds, so that whatever else the machine does
+        # meanwhile weighs on every URL alike and the ratios to /healthz stay fair.
+        results = {path: Result(path) for path in paths}
+        for _ in range(args.rounds):
+            for path in paths:
+                round_result = load(
+                    args.port, path, args.clients, args.seconds / args.rounds, headers
+                )
+                results[path].merge(round_result)
+        results = list(results.values())
         memory = server.worker_memory_mib()
     finally:
         server.stop()
