@@ -163,6 +163,10 @@ def connect_signals() -> None:
 STALE_FACTOR = 2
 # If the process renewing a page dies, another may try after this many seconds.
 RENEWAL_LOCK_SECONDS = 10
+# A page nobody has cached yet: how long a worker waits for the one rendering it, and
+# how often it looks.
+COLD_WAIT_SECONDS = 3.0
+COLD_POLL_SECONDS = 0.05
 # Each process also keeps the pages it serves for a second, so a popular page costs one
 # small round trip to the shared cache (the programme version) instead of fetching the
 # whole page every time. Only fresh copies, keyed by version like the shared ones.
@@ -284,6 +288,8 @@ def cache_public_page(view):
             entry = cache.get(key)
             _remember_locally(key, entry)
         if entry is None:
+            entry = _wait_for_render_elsewhere(key)
+        if entry is None:
             return _render_and_store(view, request, args, kwargs, key)
         response = _from_cache(request, entry)
         if entry["fresh_until"] <= clock() and cache.add(
@@ -301,11 +307,34 @@ def cache_public_page(view):
     return wrapper
 
 
+def _wait_for_render_elsewhere(key: str) -> dict | None:
+    """After a staff edit every page is new at once, and every worker asked for a popular
+    page would render it together, each slowly. One renders (it takes the renewal lock);
+    the others wait a moment for its result instead of competing for the same cores."""
+    lock = renewal_lock(key)
+    if cache.add(lock, 1, timeout=RENEWAL_LOCK_SECONDS):
+        return None
+    deadline = time.monotonic() + COLD_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(COLD_POLL_SECONDS)
+        found = cache.get_many([key, lock])
+        if key in found:
+            return found[key]
+        if lock not in found:
+            # The other render ended without storing a page (an error, a 404): render here.
+            return None
+    return None
+
+
 def _render_and_store(view, request, args, kwargs, key: str):
     started = clock()
     fresh, kept = page_lifetimes(timezone.now())
     fresh_until, stale_until = started + fresh, started + kept
-    response = view(request, *args, **kwargs)
+    try:
+        response = view(request, *args, **kwargs)
+    except Exception:
+        cache.delete(renewal_lock(key))  # Http404 among them: let the next one try
+        raise
     if callable(getattr(response, "render", None)) and not response.is_rendered:
         response.add_post_render_callback(
             lambda rendered: _store(request, key, rendered, fresh_until, stale_until)

@@ -1,5 +1,6 @@
 import datetime as dt
 import re
+import threading
 
 import pytest
 from django.core.cache import cache
@@ -300,3 +301,38 @@ def test_etag_from_content_answers_304_for_a_cached_list(page_cache):
     changed = view(factory.get("/api/v1/subevents", HTTP_IF_NONE_MATCH=etag))
     assert changed.status_code == 200
     assert changed.content == b'{"places_left": 9}'
+
+
+def page_key_for(path: str, language: str = "zh-hans") -> str:
+    with translation.override(language):
+        return caching.page_key(RequestFactory().get(path))
+
+
+def test_cold_page_served_from_the_render_in_progress_elsewhere(client, page_cache):
+    factories.SubEventFactory(title="本进程渲染的页面")
+    key = page_key_for("/")
+    cache.add(caching.renewal_lock(key), 1)
+    rendered_elsewhere = {
+        "pieces": [b"<p>rendered by another app server</p>"],
+        "headers": {"Content-Type": "text/html; charset=utf-8"},
+        "fresh_until": caching.clock() + 30,
+    }
+    threading.Timer(0.2, lambda: cache.set(key, rendered_elsewhere)).start()
+    page = client.get("/").content.decode()
+    assert "rendered by another app server" in page
+    assert "本进程渲染的页面" not in page
+
+
+def test_cold_page_rendered_here_when_the_other_render_gives_up(client, page_cache):
+    factories.SubEventFactory(title="接手渲染的页面")
+    key = page_key_for("/")
+    cache.add(caching.renewal_lock(key), 1)
+    threading.Timer(0.2, lambda: cache.delete(caching.renewal_lock(key))).start()
+    assert "接手渲染的页面" in client.get("/").content.decode()
+
+
+def test_missing_page_leaves_no_lock_behind(client, page_cache):
+    factories.SubEventFactory()
+    assert client.get("/events/no-such-day/").status_code == 404
+    assert cache.get(caching.renewal_lock(page_key_for("/events/no-such-day/"))) is None
+    assert client.get("/events/no-such-day/").status_code == 404
