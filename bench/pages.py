@@ -110,7 +110,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=15, help="per URL, in all")
-    parser.add_argument("--rounds", type=int, default=5, help="round-robin rounds over the URLs")
+    parser.add_argument("--rounds", type=int, default=10, help="round-robin rounds over the URLs")
     parser.add_argument("--language", default="zh-hans", help="Accept-Language of the clients")
     parser.add_argument("--reuse", action="store_true", help="keep an existing benchmark database")
     parser.add_argument("--keep", action="store_true", help="do not drop the database after")
