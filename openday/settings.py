@@ -122,6 +122,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Covering indexes (Index.include) serve PostgreSQL; SQLite builds them on the key columns
+# alone, which is all it needs.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 # --- Cache ----------------------------------------------------------------------------
 CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL") or "locmem://"
@@ -136,6 +139,18 @@ def cache_config(url: str) -> dict:
 
 
 CACHES = {"default": cache_config(CACHE_URL)}
+CACHE_IS_SHARED = CACHES["default"]["BACKEND"].endswith("RedisCache")
+
+# --- Sessions -------------------------------------------------------------------------
+# Sessions live in the database, which every app server shares. With Redis they are also
+# cached there (reads skip the database); never in a per-process cache, where a logout on
+# one server would not reach the others.
+SESSION_ENGINE = os.environ.get(
+    "SESSION_ENGINE",
+    "django.contrib.sessions.backends.cached_db"
+    if CACHE_IS_SHARED
+    else "django.contrib.sessions.backends.db",
+)
 
 # --- Internationalisation -------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -151,8 +166,30 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+
+
+def media_storage(kind: str) -> dict:
+    """Where uploaded photos go. `local` (default): files under MEDIA_ROOT, which several
+    app servers must share (NFS) or replace with `s3`: any S3-compatible object store
+    through django-storages (`pip install django-storages[s3]`; see docs/deploy.md)."""
+    if kind == "s3":
+        options = {
+            "bucket_name": os.environ.get("S3_BUCKET", ""),
+            "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("S3_REGION") or None,
+            "access_key": os.environ.get("S3_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("S3_SECRET_KEY") or None,
+            "custom_domain": os.environ.get("S3_CUSTOM_DOMAIN") or None,
+            "location": os.environ.get("S3_LOCATION", "media"),
+            "querystring_auth": env_bool("S3_QUERYSTRING_AUTH", False),
+            "file_overwrite": False,
+        }
+        return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+    return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": media_storage(os.environ.get("MEDIA_STORAGE", "local").strip().lower()),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -299,6 +336,9 @@ OPENDAY_SMS_BACKEND = os.environ.get(
 OPENDAY_SMS_FILE_PATH = Path(os.environ.get("OPENDAY_SMS_FILE_PATH", BASE_DIR / "sms-messages"))
 OPENDAY_VERIFICATION_CODE_MINUTES = int(os.environ.get("OPENDAY_VERIFICATION_CODE_MINUTES", "5"))
 OPENDAY_VERIFICATION_MAX_ATTEMPTS = int(os.environ.get("OPENDAY_VERIFICATION_MAX_ATTEMPTS", "5"))
+# Seconds an anonymous visitor may see a cached programme or activity page (and so a
+# places-left figure that old); 0 turns the page cache off. See openday/events/caching.py.
+OPENDAY_PAGE_CACHE_SECONDS = int(os.environ.get("OPENDAY_PAGE_CACHE_SECONDS", "5"))
 
 LOGGING = {
     "version": 1,

@@ -1,5 +1,6 @@
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 
 from tests import factories
 
@@ -15,6 +16,20 @@ def _media_and_mail(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(settings):
+    """Each test starts with an empty cache (rate-limit counters, cached pages), and public
+    pages are rendered afresh unless a test turns the page cache on."""
+    settings.OPENDAY_PAGE_CACHE_SECONDS = 0
+    cache.clear()
+
+
+@pytest.fixture
+def page_cache(settings):
+    """The public page cache on, as in production."""
+    settings.OPENDAY_PAGE_CACHE_SECONDS = 30
 
 
 @pytest.fixture

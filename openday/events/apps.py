@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class EventsConfig(AppConfig):
     name = "openday.events"
     verbose_name = _("Programme")
+
+    def ready(self):
+        from .caching import connect_signals
+
+        connect_signals()

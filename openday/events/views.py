@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from . import ics
+from .caching import cache_public_page, programme_conditional
 from .models import ActivityFormat, AgendaItem, District, Event, InvitedGroup, SubEvent, Venue
 
 
@@ -108,6 +109,7 @@ def _programme_context(request, event: Event) -> dict:
 
 
 @require_GET
+@cache_public_page
 def programme(request):
     event = Event.objects.current()
     if event is None:
@@ -116,6 +118,7 @@ def programme(request):
 
 
 @require_GET
+@cache_public_page
 def archive(request):
     events = Event.objects.published().order_by("-starts_on")
     today = timezone.localdate()
@@ -130,6 +133,7 @@ def archive(request):
 
 
 @require_GET
+@cache_public_page
 def event_detail(request, slug):
     event = get_object_or_404(Event.objects.published(), slug=slug)
     context = _programme_context(request, event)
@@ -143,6 +147,7 @@ def event_detail(request, slug):
 
 
 @require_GET
+@cache_public_page
 def subevent_detail(request, event_slug, pk):
     sub_event = get_object_or_404(
         SubEvent.objects.published()
@@ -155,6 +160,7 @@ def subevent_detail(request, event_slug, pk):
 
 
 @require_GET
+@cache_public_page
 def venue_detail(request, slug):
     venue = get_object_or_404(Venue.objects.select_related("district"), slug=slug)
     sub_events = list(SubEvent.objects.published().filter(venue=venue).for_listing())
@@ -184,6 +190,7 @@ def _ics_response(body: bytes, filename: str) -> HttpResponse:
 
 
 @require_GET
+@programme_conditional
 def event_calendar(request, slug):
     event = get_object_or_404(Event.objects.published(), slug=slug)
     sub_events = SubEvent.objects.published().filter(event=event).for_listing()
@@ -191,6 +198,7 @@ def event_calendar(request, slug):
 
 
 @require_GET
+@programme_conditional
 def subevent_calendar(request, event_slug, pk):
     sub_event = get_object_or_404(
         SubEvent.objects.published().for_listing(), pk=pk, event__slug=event_slug
