@@ -202,6 +202,19 @@ OPENDAY_PHONE_VERIFICATION = env_bool("OPENDAY_PHONE_VERIFICATION", False)
 # registration so that what a person agreed to can be shown later.
 OPENDAY_CONSENT_VERSION = os.environ.get("OPENDAY_CONSENT_VERSION", "2026-1")
 OPENDAY_RETENTION_DAYS = int(os.environ.get("OPENDAY_RETENTION_DAYS", "180"))
+# No-show rule: a phone number that missed OPENDAY_NOSHOW_LIMIT activities (confirmed, not
+# checked in, not cancelled before the start) within OPENDAY_NOSHOW_MONTHS may not register
+# for OPENDAY_NOSHOW_BAN_DAYS after the last one. A limit of 0 turns the rule off.
+OPENDAY_NOSHOW_LIMIT = int(os.environ.get("OPENDAY_NOSHOW_LIMIT", "2"))
+OPENDAY_NOSHOW_MONTHS = int(os.environ.get("OPENDAY_NOSHOW_MONTHS", "12"))
+OPENDAY_NOSHOW_BAN_DAYS = int(os.environ.get("OPENDAY_NOSHOW_BAN_DAYS", "90"))
+# Booking attempts allowed per client address and per phone number, each within its
+# window (seconds). The address limit is generous: many people share one address behind a
+# carrier-grade NAT. OPENDAY_PROXY_COUNT: how many trusted reverse proxies append to
+# X-Forwarded-For in front of the app (0: use the connecting address).
+OPENDAY_RATELIMIT_ADDRESS = os.environ.get("OPENDAY_RATELIMIT_ADDRESS", "300/60")
+OPENDAY_RATELIMIT_PHONE = os.environ.get("OPENDAY_RATELIMIT_PHONE", "10/600")
+OPENDAY_PROXY_COUNT = int(os.environ.get("OPENDAY_PROXY_COUNT", "0"))
 
 LOGGING = {
     "version": 1,
