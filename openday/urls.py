@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from openday.api.api import api
+
 from . import views
 
 urlpatterns = [
@@ -10,6 +12,7 @@ urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
     path("r/", include("openday.registrations.urls")),
     path("", include("openday.events.urls")),
 ]

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -192,9 +192,10 @@ def no_show_suspended_until(phone: str, *, now: dt.datetime | None = None) -> dt
         return None
     now = now or timezone.now()
     since = now - dt.timedelta(days=round(settings.OPENDAY_NOSHOW_MONTHS * 30.44))
-    pardoned = NoShowPardon.objects.filter(phone=phone).aggregate(last=Max("created_at"))["last"]
-    if pardoned and pardoned > since:
-        since = pardoned
+    # A no-show counts unless staff lifted the suspension after that activity ended.
+    pardoned_since = NoShowPardon.objects.filter(
+        phone=phone, created_at__gte=OuterRef("sub_event__ends_at")
+    )
     missed = (
         Registration.objects.filter(
             phone=phone,
@@ -210,6 +211,7 @@ def no_show_suspended_until(phone: str, *, now: dt.datetime | None = None) -> dt
                 cancelled_at__gte=F("sub_event__starts_at"),
             )
         )
+        .filter(~Exists(pardoned_since))
         .aggregate(count=Count("pk"), last=Max("sub_event__ends_at"))
     )
     if missed["count"] < limit:
@@ -270,37 +272,30 @@ def registration_create(
     phone = normalise_phone(phone)
     name = name.strip()
     staff = source in (Registration.Source.STAFF, Registration.Source.IMPORT)
+
+    # First without the lock. A refusal read from committed data is a true answer at the
+    # moment of reading, so when the activity is closed or full, or the phone already
+    # booked, the request is answered without queueing: in a rush, most are.
+    sub_event = SubEvent.objects.with_places_left().select_related("event").get(pk=sub_event_id)
+    _check_window(sub_event, staff=staff)
+    if not 1 <= party_size <= sub_event.max_party_size:
+        raise InvalidPartySize()
+    _check_not_registered(sub_event, phone)
+    _status_for(sub_event, party_size=party_size, invitation=False if invitation_code else None)
     if not staff:
-        # Read-only and about the person, not the sub-event: checked before the lock so
-        # a suspended number never queues behind a rush.
+        # About the person, not the sub-event: checked before the lock so that a
+        # suspended number never queues behind a rush.
         until = no_show_suspended_until(phone)
         if until is not None:
             raise NoShowSuspended(until)
+
     with transaction.atomic():
         sub_event = _lock_sub_event(sub_event_id)
+        # Everything again on the locked row; a duplicate that slipped in meanwhile meets
+        # the unique constraint in `_save_new`.
         _check_window(sub_event, staff=staff)
-        if not 1 <= party_size <= sub_event.max_party_size:
-            raise InvalidPartySize()
-        if Registration.objects.active().filter(sub_event=sub_event, phone=phone).exists():
-            raise DuplicateRegistration()
-
-        invitation = None
-        if invitation_code:
-            invitation = _invitation_for(sub_event, invitation_code)
-            used = sum(invitation.registrations.confirmed().values_list("party_size", flat=True))
-            seats_left = min(
-                invitation.seats - used, sub_event.capacity - sub_event.confirmed_places
-            )
-            if party_size > seats_left:
-                raise RegistrationFull(_("The places for this invitation are all taken."))
-            status = Registration.Status.CONFIRMED
-        elif party_size <= sub_event.places_left:
-            status = Registration.Status.CONFIRMED
-        elif sub_event.waitlist_enabled:
-            status = Registration.Status.WAITLISTED
-        else:
-            raise RegistrationFull()
-
+        invitation = _invitation_for(sub_event, invitation_code) if invitation_code else None
+        status = _status_for(sub_event, party_size=party_size, invitation=invitation)
         now = timezone.now()
         registration = Registration(
             sub_event=sub_event,
@@ -321,6 +316,32 @@ def registration_create(
         booking = Booking(registration=registration, token=token)
         transaction.on_commit(lambda: notifications.registration_created(booking))
     return booking
+
+
+def _check_not_registered(sub_event: SubEvent, phone: str) -> None:
+    if Registration.objects.active().filter(sub_event=sub_event, phone=phone).exists():
+        raise DuplicateRegistration()
+
+
+def _status_for(sub_event: SubEvent, *, party_size: int, invitation) -> str:
+    """The status a new party would get on `sub_event` (annotated with places), or the
+    refusal. `invitation=False` checks only what holds for any invitation: the window and
+    the party size."""
+    if not 1 <= party_size <= sub_event.max_party_size:
+        raise InvalidPartySize()
+    if invitation is False:
+        return Registration.Status.CONFIRMED
+    if invitation is not None:
+        used = sum(invitation.registrations.confirmed().values_list("party_size", flat=True))
+        seats_left = min(invitation.seats - used, sub_event.capacity - sub_event.confirmed_places)
+        if party_size > seats_left:
+            raise RegistrationFull(_("The places for this invitation are all taken."))
+        return Registration.Status.CONFIRMED
+    if party_size <= sub_event.places_left:
+        return Registration.Status.CONFIRMED
+    if sub_event.waitlist_enabled:
+        return Registration.Status.WAITLISTED
+    raise RegistrationFull()
 
 
 def _save_new(registration: Registration) -> None:
