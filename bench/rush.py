@@ -113,7 +113,8 @@ def start_gunicorn(url: str, port: int, workers: int) -> subprocess.Popen:
         "SECURE_SSL_REDIRECT": "false",
         "ALLOWED_HOSTS": "127.0.0.1",
         "OPENDAY_RATELIMIT": "off",
-        "LOG_LEVEL": "WARNING",
+        # Refusals are 4xx answers that Django logs as warnings; not what is measured.
+        "LOG_LEVEL": "ERROR",
     }
     command = [
         # `timeout` stops the server by itself should this script die without cleaning up.
@@ -196,6 +197,31 @@ async def rush(port: int, sub_event_id: int, attempts: int, concurrency: int, se
     return results, time.perf_counter() - started
 
 
+def process_tree_cpu_seconds(root: int) -> float:
+    """CPU time (user + system) used so far by a process and all its descendants, from
+    /proc (Linux): what the app servers spent, whatever else runs on the machine."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    cpu: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        cpu[int(entry.name)] = int(fields[11]) + int(fields[12])
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        for pid, ppid in parents.items():
+            if ppid == parent and pid not in tree:
+                tree.add(pid)
+                frontier.append(pid)
+    return sum(cpu.get(pid, 0) for pid in tree) / ticks
+
+
 def percentile(values: list[float], share: float) -> float:
     if not values:
         return 0.0
@@ -223,10 +249,12 @@ def main() -> int:
 
         connection.close()
         server = start_gunicorn(url, args.port, args.workers)
+        cpu_before = process_tree_cpu_seconds(server.pid)
         results, seconds = asyncio.run(
             rush(args.port, sub_event_id, args.attempts, args.concurrency, args.seed)
         )
-        return report(args, sub_event_id, results, seconds)
+        app_cpu = process_tree_cpu_seconds(server.pid) - cpu_before
+        return report(args, sub_event_id, results, seconds, app_cpu)
     finally:
         if server is not None:
             server.terminate()
@@ -237,7 +265,7 @@ def main() -> int:
         admin_sql(args.postgres, f'DROP DATABASE IF EXISTS "{args.database}"')
 
 
-def report(args, sub_event_id: int, results, seconds: float) -> int:
+def report(args, sub_event_id: int, results, seconds: float, app_cpu: float) -> int:
     from django.db.models import Sum
 
     from openday.registrations.models import Registration
@@ -276,6 +304,8 @@ def report(args, sub_event_id: int, results, seconds: float) -> int:
     print(f"latency p50:         {percentile(latencies, 0.5) * 1000:.0f} ms")
     print(f"latency p99:         {percentile(latencies, 0.99) * 1000:.0f} ms")
     print(f"latency mean:        {statistics.fmean(latencies) * 1000 if latencies else 0:.0f} ms")
+    print(f"app CPU per attempt: {app_cpu / len(results) * 1000:.1f} ms (gunicorn workers)")
+    print(f"load average:        {os.getloadavg()[0]:.1f} (cores: {os.cpu_count()})")
     print(f"overbooked:          {overbooked}")
     failed = overbooked or lost or server_errors or mismatch
     return 1 if failed else 0

@@ -22,7 +22,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, models, transaction
 from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
@@ -158,12 +158,20 @@ class Booking:
         return Registration.manage_url_for(self.token)
 
 
+@functools.cache
+def _with_places() -> models.QuerySet[SubEvent]:
+    """`SubEvent.objects.with_places_left()`, built once per process: resolving its
+    expressions costs more than running the query, and every booking reads it. Callers
+    always derive a new queryset (`.get()`, `.filter()`), so no rows are ever cached here."""
+    return SubEvent.objects.with_places_left().select_related("event")
+
+
 def _lock_sub_event(sub_event_id: int) -> SubEvent:
     """Lock the sub-event row and return it with its places annotated. Every booking,
     cancellation and promotion of one sub-event queues here."""
     SubEvent.objects.select_for_update().filter(pk=sub_event_id).values_list("pk").get()
     # Read after the lock, so the counts include every transaction that held it before.
-    return SubEvent.objects.with_places_left().select_related("event").get(pk=sub_event_id)
+    return _with_places().get(pk=sub_event_id)
 
 
 def _lock_sub_events(*sub_event_ids: int) -> dict[int, SubEvent]:
@@ -171,7 +179,7 @@ def _lock_sub_events(*sub_event_ids: int) -> dict[int, SubEvent]:
     opposite directions cannot each hold one lock and wait for the other."""
     ids = sorted(set(sub_event_ids))
     list(SubEvent.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
-    rows = SubEvent.objects.with_places_left().select_related("event").filter(pk__in=ids)
+    rows = _with_places().filter(pk__in=ids)
     found = {row.pk: row for row in rows}
     if len(found) != len(ids):
         raise SubEvent.DoesNotExist()
@@ -276,7 +284,7 @@ def registration_create(
     # First without the lock. A refusal read from committed data is a true answer at the
     # moment of reading, so when the activity is closed or full, or the phone already
     # booked, the request is answered without queueing: in a rush, most are.
-    sub_event = SubEvent.objects.with_places_left().select_related("event").get(pk=sub_event_id)
+    sub_event = _with_places().get(pk=sub_event_id)
     _check_window(sub_event, staff=staff)
     if not 1 <= party_size <= sub_event.max_party_size:
         raise InvalidPartySize()
@@ -399,7 +407,7 @@ def promote_waitlist(*, sub_event: SubEvent) -> list[Registration]:
     """
     if sub_event.is_cancelled or sub_event.is_past:
         return []
-    left = SubEvent.objects.with_places_left().get(pk=sub_event.pk).places_left
+    left = _with_places().get(pk=sub_event.pk).places_left
     promoted = []
     if left <= 0:
         return promoted
