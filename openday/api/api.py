@@ -124,13 +124,20 @@ def http_error(request: HttpRequest, exc: HttpError):
     )
 
 
-def _rate_limited(request: HttpRequest, wait: int):
+def _rate_limited(request: HttpRequest, wait: int, error: services.BookingError | None = None):
+    """429 with Retry-After: too many attempts from this client or for this phone, or
+    (`error` is `Busy`) too many bookings at this very moment."""
+    message = (
+        str(error.message)
+        if error is not None
+        else _("Too many attempts. Please wait %(seconds)d seconds and try again.")
+        % {"seconds": wait}
+    )
     response = api.create_response(
         request,
         {
-            "code": "rate_limited",
-            "message": _("Too many attempts. Please wait %(seconds)d seconds and try again.")
-            % {"seconds": wait},
+            "code": error.code if error is not None else "rate_limited",
+            "message": message,
             "retry_after": wait,
         },
         status=429,
@@ -278,12 +285,11 @@ def create_registration(
 ):
     """Register for an activity. `201` with `status` confirmed or waitlisted; `409` with
     `code` full, duplicate, closed or suspended; `422` with messages per field; `429`
-    with Retry-After when too many attempts come from one client or for one phone."""
+    with Retry-After and `code` rate_limited (too many attempts from one client or for
+    one phone) or busy (the database could not take the booking in time)."""
     wait = ratelimit.retry_after(request, phone=payload.phone, scope="booking")
     if wait is not None:
         return _rate_limited(request, wait)
-    if not SubEvent.objects.published().filter(pk=id).exists():
-        raise Http404
     try:
         booking = services.registration_create(
             sub_event_id=id,
@@ -295,8 +301,16 @@ def create_registration(
             source=Registration.Source.API,
             language=request.LANGUAGE_CODE,
         )
-    except services.Busy:
-        return _rate_limited(request, 1)
+    except SubEvent.DoesNotExist as error:
+        raise Http404 from error
+    except services.Busy as error:
+        return _rate_limited(request, 1, error)
+    except services.RegistrationClosed as error:
+        # Unpublished activities are not to be found through the API at all; checked
+        # only here, so that a booking costs no query for it.
+        if not SubEvent.objects.published().filter(pk=id).exists():
+            raise Http404 from error
+        return Status(409, {"code": error.code, "message": str(error.message)})
     except (services.InvalidInvitationCode, services.InvalidPartySize) as error:
         # Refusals about one field of the input: reported like any other invalid field.
         field = "invitation_code" if error.code == "invalid_code" else "party_size"
@@ -355,6 +369,6 @@ def cancel_registration(request: HttpRequest, token: str = TOKEN):
             )
         try:
             services.registration_cancel(registration=registration)
-        except services.Busy:
-            return _rate_limited(request, 1)
+        except services.Busy as error:
+            return _rate_limited(request, 1, error)
     return _registration_out(request, registration)

@@ -241,7 +241,7 @@ def _check_window(sub_event: SubEvent, *, staff: bool) -> None:
         raise RegistrationClosed()
     # Staff may register someone outside the online window (a phone call on the morning
     # itself), but never for a cancelled or finished activity.
-    if not staff and not sub_event.registration_open:
+    if not staff and not (sub_event.registration_open and sub_event.event.is_published):
         raise RegistrationClosed()
 
 

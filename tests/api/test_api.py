@@ -320,3 +320,14 @@ def test_docs_page_loads_every_asset_locally(client):
     assert "/static/ninja/swagger-ui-bundle.js" in html
     assert "cdn" not in html.lower() and "https://" not in html
     assert client.get("/api/v1/openapi.json").status_code == 200
+
+
+def test_register_suspended_phone_is_409_with_the_date(client, sub_event):
+    for days_ago in (30, 10):
+        ends = timezone.now() - dt.timedelta(days=days_ago)
+        past = SubEventFactory(starts_at=ends - dt.timedelta(hours=2), ends_at=ends)
+        RegistrationFactory(sub_event=past, phone="13800138000")
+    response = register(client, sub_event)
+    assert (response.status_code, response.json()["code"]) == (409, "suspended")
+    assert "再次报名" in response.json()["message"]
+    assert not Registration.objects.filter(sub_event=sub_event).exists()
