@@ -467,8 +467,9 @@ def registration_move(
     keeping its reference and manage link.
 
     At the new sub-event the party is confirmed if it fits in the public places left,
-    else waitlisted (or refused with `RegistrationFull`); an invitation does not travel
-    with it. A place it held at the old sub-event goes to that waiting list at once.
+    else refused with `RegistrationFull` (to join a waiting list there, cancel and
+    register anew); an invitation does not travel with it. A place it held at the old
+    sub-event goes to that waiting list at once.
     Returns the registrations promoted at the old sub-event.
     """
     with transaction.atomic():
@@ -488,16 +489,14 @@ def registration_move(
         duplicate = Registration.objects.active().filter(sub_event=target, phone=current.phone)
         if current.phone and duplicate.exists():
             raise DuplicateRegistration()
-        if current.party_size <= target.places_left:
-            status = Registration.Status.CONFIRMED
-        elif target.waitlist_enabled:
-            status = Registration.Status.WAITLISTED
-        else:
+        # Only into free places: the waiting list there is in order of registration, and
+        # a moved registration would jump it with its older registration time.
+        if current.party_size > target.places_left:
             raise RegistrationFull()
         freed = current.status == Registration.Status.CONFIRMED
         current.sub_event = target
         current.invitation = None
-        current.status = status
+        current.status = Registration.Status.CONFIRMED
         current.promoted_at = None
         current.save(
             update_fields=["sub_event", "invitation", "status", "promoted_at", "updated_at"]

@@ -140,7 +140,7 @@ def test_invitation_seats_hold_under_a_public_rush():
 
 
 def test_concurrent_moves_in_opposite_directions_do_not_deadlock():
-    one, two = SubEventFactory(capacity=10), SubEventFactory(capacity=10)
+    one, two = SubEventFactory(capacity=15), SubEventFactory(capacity=15)
     there = [RegistrationFactory(sub_event=one, phone=f"13500000{i:03d}") for i in range(10)]
     back = [RegistrationFactory(sub_event=two, phone=f"13600000{i:03d}") for i in range(10)]
 
@@ -150,8 +150,11 @@ def test_concurrent_moves_in_opposite_directions_do_not_deadlock():
         )
 
     results = run_at_once([move(r, two) for r in there] + [move(r, one) for r in back])
-    assert "busy" not in results
-    assert places(one) == 10 and places(two) == 10
+    # Each move either went through or found the other side full; none waited for ever
+    # or was given up by the database.
+    assert set(results) <= {0, "full"} and results.count(0) >= 10
+    assert places(one) <= 15 and places(two) <= 15
+    assert places(one) + places(two) == 20
     assert Registration.objects.confirmed().count() == 20
 
 

@@ -50,29 +50,33 @@ def test_move_keeps_reference_and_frees_the_old_place(sub_event):
     assert waiting.status == "confirmed"
 
 
-def test_move_to_a_full_activity_waitlists_or_refuses(sub_event):
+def test_move_to_a_full_activity_is_refused_and_changes_nothing(sub_event):
     target = SubEventFactory(capacity=1)
     RegistrationFactory(sub_event=target)
     moving = RegistrationFactory(sub_event=sub_event)
-    services.registration_move(registration=moving, to_sub_event_id=target.pk)
-    assert moving.status == "waitlisted"
-
-    closed = SubEventFactory(capacity=1, waitlist_enabled=False)
-    RegistrationFactory(sub_event=closed)
-    other = RegistrationFactory(sub_event=sub_event)
     with pytest.raises(services.RegistrationFull):
-        services.registration_move(registration=other, to_sub_event_id=closed.pk)
-    other.refresh_from_db()
-    assert other.sub_event == sub_event
+        services.registration_move(registration=moving, to_sub_event_id=target.pk)
+    moving.refresh_from_db()
+    assert (moving.sub_event, moving.status) == (sub_event, "confirmed")
+
+
+def test_move_of_a_waitlisted_party_into_free_places_confirms_it(sub_event):
+    target = SubEventFactory()
+    waiting = RegistrationFactory(sub_event=sub_event, status="waitlisted")
+    assert services.registration_move(registration=waiting, to_sub_event_id=target.pk) == []
+    assert (waiting.sub_event, waiting.status) == (target, "confirmed")
 
 
 def test_move_drops_the_invitation_and_respects_the_target_public_places(sub_event):
     invitation = InvitationFactory(sub_event=sub_event, seats=2)
-    target = SubEventFactory(capacity=2)
-    InvitationFactory(sub_event=target, seats=2)
+    reserved = SubEventFactory(capacity=2)
+    InvitationFactory(sub_event=reserved, seats=2)
     moving = RegistrationFactory(sub_event=sub_event, invitation=invitation)
-    services.registration_move(registration=moving, to_sub_event_id=target.pk)
-    assert (moving.invitation, moving.status) == (None, "waitlisted")
+    with pytest.raises(services.RegistrationFull):
+        services.registration_move(registration=moving, to_sub_event_id=reserved.pk)
+    public = SubEventFactory(capacity=2)
+    services.registration_move(registration=moving, to_sub_event_id=public.pk)
+    assert (moving.sub_event, moving.invitation, moving.status) == (public, None, "confirmed")
 
 
 def test_move_refuses_duplicates_cancelled_and_checked_in(sub_event):
