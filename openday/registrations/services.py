@@ -289,6 +289,9 @@ def registration_create(
     if not 1 <= party_size <= sub_event.max_party_size:
         raise InvalidPartySize()
     _check_not_registered(sub_event, phone)
+    if invitation_code:
+        # A wrong code is refused before it can queue for the lock.
+        _invitation_for(sub_event, invitation_code)
     _status_for(sub_event, party_size=party_size, invitation=False if invitation_code else None)
     if not staff:
         # About the person, not the sub-event: checked before the lock so that a
