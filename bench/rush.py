@@ -1,6 +1,6 @@
 """A registration rush against gunicorn and PostgreSQL, checked in the database afterwards.
 
-    .venv/bin/python bench/rush.py [--attempts 2000] [--capacity 50] [--concurrency 200]
+    .venv/bin/python bench/rush.py [--attempts 2000] [--capacity 50] [--concurrency 0]
 
 Creates its own database (default `booking_bench`) on the PostgreSQL server of
 --postgres, migrates it, creates one open sub-event with a small capacity, starts gunicorn
@@ -37,8 +37,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--concurrency",
         type=int,
-        default=200,
-        help="attempts in flight at once (each its own connection); 0: all at once",
+        default=0,
+        help="attempts in flight at most (each its own connection); 0, the default: all at once",
     )
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--port", type=int, default=8251)
