@@ -339,6 +339,17 @@ OPENDAY_VERIFICATION_MAX_ATTEMPTS = int(os.environ.get("OPENDAY_VERIFICATION_MAX
 # Seconds an anonymous visitor may see a cached programme or activity page (and so a
 # places-left figure that old); 0 turns the page cache off. See openday/events/caching.py.
 OPENDAY_PAGE_CACHE_SECONDS = int(os.environ.get("OPENDAY_PAGE_CACHE_SECONDS", "5"))
+# No-show rule: a phone number that missed OPENDAY_NOSHOW_LIMIT activities (confirmed, not
+# checked in, not cancelled before the start) within OPENDAY_NOSHOW_MONTHS may not register
+# for OPENDAY_NOSHOW_BAN_DAYS after the last one. A limit of 0 turns the rule off.
+OPENDAY_NOSHOW_LIMIT = int(os.environ.get("OPENDAY_NOSHOW_LIMIT", "2"))
+OPENDAY_NOSHOW_MONTHS = int(os.environ.get("OPENDAY_NOSHOW_MONTHS", "12"))
+OPENDAY_NOSHOW_BAN_DAYS = int(os.environ.get("OPENDAY_NOSHOW_BAN_DAYS", "90"))
+# Booking attempts allowed per client address and per phone number, each within its
+# window (seconds). The address limit is generous: many people share one address behind a
+# carrier-grade NAT. The address is read by openday.privacy.network.client_ip.
+OPENDAY_RATELIMIT_ADDRESS = os.environ.get("OPENDAY_RATELIMIT_ADDRESS", "300/60")
+OPENDAY_RATELIMIT_PHONE = os.environ.get("OPENDAY_RATELIMIT_PHONE", "10/600")
 
 LOGGING = {
     "version": 1,

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from openday.api.api import api
 from openday.privacy.staff_login import StaffLoginForm
 
 from . import views
@@ -12,6 +13,7 @@ urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path(settings.OPENDAY_ADMIN_URL, admin.site.urls),
+    path("api/v1/", api.urls),
     path("r/", include("openday.registrations.urls")),
     path("feedback/", include("openday.feedback.urls")),
     path("", include("openday.events.urls")),

@@ -186,9 +186,11 @@ class SubEventQuerySet(models.QuerySet):
         """
         from openday.registrations.models import Registration
 
+        # No ordering in the subqueries: the models' default ordering would add joins
+        # (Invitation orders by group) and cost compile time on every booking.
         confirmed = Registration.objects.filter(
             sub_event=models.OuterRef("pk"), status=Registration.Status.CONFIRMED
-        )
+        ).order_by()
         public_taken = Coalesce(
             models.Subquery(
                 confirmed.filter(invitation__isnull=True)
@@ -212,6 +214,7 @@ class SubEventQuerySet(models.QuerySet):
         invitation_seats = Coalesce(
             models.Subquery(
                 Invitation.objects.filter(sub_event=models.OuterRef("pk"))
+                .order_by()
                 .values("sub_event")
                 .annotate(total=Sum("seats"))
                 .values("total")

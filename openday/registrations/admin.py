@@ -5,8 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import services
-from .models import Registration
-from .phone import normalise_phone
+from .models import NoShowPardon, Registration
+from .phone import mask_phone, normalise_phone
 
 
 class StaffRegistrationForm(forms.ModelForm):
@@ -139,3 +139,37 @@ class RegistrationAdmin(admin.ModelAdmin):
             )
             % {"count": count, "promoted": promoted},
         )
+
+
+class NoShowPardonForm(forms.ModelForm):
+    # Wider than the stored 11 digits: staff type "+86 138 0013 8000".
+    phone = forms.CharField(label=_("mobile phone"), max_length=32)
+
+    class Meta:
+        model = NoShowPardon
+        fields = ["phone", "note"]
+
+    def clean_phone(self):
+        return normalise_phone(self.cleaned_data["phone"])
+
+
+@admin.register(NoShowPardon)
+class NoShowPardonAdmin(admin.ModelAdmin):
+    """Lifting a no-show suspension: adding a row forgives what the number missed so far
+    (see `services.no_show_suspended_until`). Rows are a record and are not edited."""
+
+    form = NoShowPardonForm
+    list_display = ["masked_phone", "note", "created_by", "created_at"]
+    search_fields = ["phone", "note"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description=_("mobile phone"))
+    def masked_phone(self, obj):
+        return mask_phone(obj.phone)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        obj.created_by = request.user
+        super().save_model(request, obj, form, change)

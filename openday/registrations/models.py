@@ -182,3 +182,28 @@ class Registration(models.Model):
     @staticmethod
     def manage_url_for(token: str) -> str:
         return reverse("registrations:manage", kwargs={"token": token})
+
+
+class NoShowPardon(models.Model):
+    """Staff lifted the no-show suspension of a phone number: activities missed before
+    `created_at` no longer count against it (see `services.no_show_suspended_until`)."""
+
+    phone = models.CharField(_("mobile phone"), max_length=11, db_index=True)
+    note = models.CharField(_("reason"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("lifted by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("lifted"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("lifted no-show suspension")
+        verbose_name_plural = _("lifted no-show suspensions")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{mask_phone(self.phone)} · {self.created_at:%Y-%m-%d}"

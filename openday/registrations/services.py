@@ -16,18 +16,21 @@ writers are serialised by the database and wait for each other. The unique const
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db import IntegrityError, OperationalError, connection, models, transaction
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from openday.events.models import Invitation, SubEvent
 
 from . import notifications
-from .models import Registration, new_reference
+from .models import NoShowPardon, Registration, new_reference
 from .phone import normalise_phone
 
 logger = logging.getLogger(__name__)
@@ -71,6 +74,77 @@ class InvalidPartySize(BookingError):
     message = _("The party size is not allowed for this activity.")
 
 
+class NoShowSuspended(BookingError):
+    """The phone number missed too many activities; `until` is when it may book again."""
+
+    code = "suspended"
+
+    def __init__(self, until: dt.datetime):
+        self.until = until
+        super().__init__(
+            _(
+                "This phone number did not turn up at activities it had booked, so it may "
+                "register again from %(date)s. Please contact the organisers if this is wrong."
+            )
+            % {"date": formats.date_format(timezone.localtime(until), "DATE_FORMAT")}
+        )
+
+
+class Busy(BookingError):
+    """Too many bookings at the same moment: the database did not hand out its lock in
+    time. Nothing was written; trying again in a moment works."""
+
+    code = "busy"
+    message = _("Too many people are registering right now. Please try again in a moment.")
+
+
+class NotConfirmed(BookingError):
+    code = "not_confirmed"
+    message = _("Only a confirmed registration can be checked in.")
+
+
+class AlreadyCheckedIn(BookingError):
+    """Checked in before; `checked_in_at` says when, for the person at the door."""
+
+    code = "already_checked_in"
+
+    def __init__(self, checked_in_at: dt.datetime):
+        self.checked_in_at = checked_in_at
+        super().__init__(
+            _("Already checked in at %(time)s.")
+            % {"time": timezone.localtime(checked_in_at).strftime("%H:%M")}
+        )
+
+
+class RegistrationNotActive(BookingError):
+    code = "cancelled"
+    message = _("This registration has been cancelled.")
+
+
+def _database_busy(exc: OperationalError) -> bool:
+    """A lock wait that ran out (SQLite's "database is locked") or a lock cycle that the
+    database broke (PostgreSQL deadlock or serialisation failure)."""
+    pgcode = getattr(getattr(exc, "__cause__", None), "pgcode", None)
+    return "database is locked" in str(exc) or pgcode in {"40P01", "40001", "55P03"}
+
+
+def _turn_lock_timeouts_into_busy(service):
+    """People must never see "database is locked": a booking that could not get the lock
+    in time is refused with `Busy`, and nothing is written."""
+
+    @functools.wraps(service)
+    def wrapper(*args, **kwargs):
+        try:
+            return service(*args, **kwargs)
+        except OperationalError as exc:
+            if not _database_busy(exc) or connection.in_atomic_block:
+                raise
+            logger.warning("booking refused as busy: %s", exc)
+            raise Busy() from exc
+
+    return wrapper
+
+
 @dataclass(frozen=True)
 class Booking:
     """A new registration and its manage token, which exists only here and in what is
@@ -84,12 +158,82 @@ class Booking:
         return Registration.manage_url_for(self.token)
 
 
+@functools.cache
+def _with_places() -> models.QuerySet[SubEvent]:
+    """`SubEvent.objects.with_places_left()`, built once per process: resolving its
+    expressions costs more than running the query, and every booking reads it. Callers
+    always derive a new queryset (`.get()`, `.filter()`), so no rows are ever cached here."""
+    return SubEvent.objects.with_places_left().select_related("event")
+
+
 def _lock_sub_event(sub_event_id: int) -> SubEvent:
     """Lock the sub-event row and return it with its places annotated. Every booking,
     cancellation and promotion of one sub-event queues here."""
     SubEvent.objects.select_for_update().filter(pk=sub_event_id).values_list("pk").get()
     # Read after the lock, so the counts include every transaction that held it before.
-    return SubEvent.objects.with_places_left().select_related("event").get(pk=sub_event_id)
+    return _with_places().get(pk=sub_event_id)
+
+
+def _lock_sub_events(*sub_event_ids: int) -> dict[int, SubEvent]:
+    """Lock several sub-events, always in the order of their keys, so that two moves in
+    opposite directions cannot each hold one lock and wait for the other."""
+    ids = sorted(set(sub_event_ids))
+    list(SubEvent.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
+    rows = _with_places().filter(pk__in=ids)
+    found = {row.pk: row for row in rows}
+    if len(found) != len(ids):
+        raise SubEvent.DoesNotExist()
+    return found
+
+
+def no_show_suspended_until(phone: str, *, now: dt.datetime | None = None) -> dt.datetime | None:
+    """When a phone number may register again, or None when it may register now.
+
+    A no-show is a confirmed registration at an activity that took place (not cancelled,
+    already ended) without check-in, or one cancelled only after the activity started.
+    OPENDAY_NOSHOW_LIMIT of them whose activity ended within the last
+    OPENDAY_NOSHOW_MONTHS suspend the number for OPENDAY_NOSHOW_BAN_DAYS after the last one.
+    No-shows before staff lifted a suspension (`NoShowPardon`) no longer count.
+    """
+    limit = settings.OPENDAY_NOSHOW_LIMIT
+    if limit <= 0 or not phone:
+        return None
+    now = now or timezone.now()
+    since = now - dt.timedelta(days=round(settings.OPENDAY_NOSHOW_MONTHS * 30.44))
+    # A no-show counts unless staff lifted the suspension after that activity ended.
+    pardoned_since = NoShowPardon.objects.filter(
+        phone=phone, created_at__gte=OuterRef("sub_event__ends_at")
+    )
+    missed = (
+        Registration.objects.filter(
+            phone=phone,
+            sub_event__is_cancelled=False,
+            sub_event__ends_at__gt=since,
+            sub_event__ends_at__lte=now,
+        )
+        .filter(
+            Q(status=Registration.Status.CONFIRMED, checked_in_at__isnull=True)
+            | Q(
+                status=Registration.Status.CANCELLED,
+                checked_in_at__isnull=True,
+                cancelled_at__gte=F("sub_event__starts_at"),
+            )
+        )
+        .filter(~Exists(pardoned_since))
+        .aggregate(count=Count("pk"), last=Max("sub_event__ends_at"))
+    )
+    if missed["count"] < limit:
+        return None
+    until = missed["last"] + dt.timedelta(days=settings.OPENDAY_NOSHOW_BAN_DAYS)
+    return until if until > now else None
+
+
+def no_show_suspension_lift(*, phone: str, by_staff=None, note: str = "") -> NoShowPardon:
+    """Staff lift a phone number's no-show suspension: what it missed so far is forgiven;
+    new no-shows count again from now."""
+    return NoShowPardon.objects.create(
+        phone=normalise_phone(phone), created_by=by_staff, note=note.strip()
+    )
 
 
 def _check_window(sub_event: SubEvent, *, staff: bool) -> None:
@@ -97,7 +241,7 @@ def _check_window(sub_event: SubEvent, *, staff: bool) -> None:
         raise RegistrationClosed()
     # Staff may register someone outside the online window (a phone call on the morning
     # itself), but never for a cancelled or finished activity.
-    if not staff and not sub_event.registration_open:
+    if not staff and not (sub_event.registration_open and sub_event.event.is_published):
         raise RegistrationClosed()
 
 
@@ -111,6 +255,7 @@ def _invitation_for(sub_event: SubEvent, code: str) -> Invitation:
     return invitation
 
 
+@_turn_lock_timeouts_into_busy
 def registration_create(
     *,
     sub_event_id: int,
@@ -128,35 +273,40 @@ def registration_create(
     Raises a `BookingError` subclass when a rule refuses; nothing is written then.
     `phone` may be in any spelling `normalise_phone` accepts; callers validate input
     (forms, API schemas) before calling, this re-checks what the rules depend on.
+
+    The no-show rule applies to people booking for themselves; staff registering someone
+    on their behalf decide for themselves (and can lift a suspension for good).
     """
     phone = normalise_phone(phone)
     name = name.strip()
     staff = source in (Registration.Source.STAFF, Registration.Source.IMPORT)
+
+    # First without the lock. A refusal read from committed data is a true answer at the
+    # moment of reading, so when the activity is closed or full, or the phone already
+    # booked, the request is answered without queueing: in a rush, most are.
+    sub_event = _with_places().get(pk=sub_event_id)
+    _check_window(sub_event, staff=staff)
+    if not 1 <= party_size <= sub_event.max_party_size:
+        raise InvalidPartySize()
+    _check_not_registered(sub_event, phone)
+    if invitation_code:
+        # A wrong code is refused before it can queue for the lock.
+        _invitation_for(sub_event, invitation_code)
+    _status_for(sub_event, party_size=party_size, invitation=False if invitation_code else None)
+    if not staff:
+        # About the person, not the sub-event: checked before the lock so that a
+        # suspended number never queues behind a rush.
+        until = no_show_suspended_until(phone)
+        if until is not None:
+            raise NoShowSuspended(until)
+
     with transaction.atomic():
         sub_event = _lock_sub_event(sub_event_id)
+        # Everything again on the locked row; a duplicate that slipped in meanwhile meets
+        # the unique constraint in `_save_new`.
         _check_window(sub_event, staff=staff)
-        if not 1 <= party_size <= sub_event.max_party_size:
-            raise InvalidPartySize()
-        if Registration.objects.active().filter(sub_event=sub_event, phone=phone).exists():
-            raise DuplicateRegistration()
-
-        invitation = None
-        if invitation_code:
-            invitation = _invitation_for(sub_event, invitation_code)
-            used = sum(invitation.registrations.confirmed().values_list("party_size", flat=True))
-            seats_left = min(
-                invitation.seats - used, sub_event.capacity - sub_event.confirmed_places
-            )
-            if party_size > seats_left:
-                raise RegistrationFull(_("The places for this invitation are all taken."))
-            status = Registration.Status.CONFIRMED
-        elif party_size <= sub_event.places_left:
-            status = Registration.Status.CONFIRMED
-        elif sub_event.waitlist_enabled:
-            status = Registration.Status.WAITLISTED
-        else:
-            raise RegistrationFull()
-
+        invitation = _invitation_for(sub_event, invitation_code) if invitation_code else None
+        status = _status_for(sub_event, party_size=party_size, invitation=invitation)
         now = timezone.now()
         registration = Registration(
             sub_event=sub_event,
@@ -177,6 +327,32 @@ def registration_create(
         booking = Booking(registration=registration, token=token)
         transaction.on_commit(lambda: notifications.registration_created(booking))
     return booking
+
+
+def _check_not_registered(sub_event: SubEvent, phone: str) -> None:
+    if Registration.objects.active().filter(sub_event=sub_event, phone=phone).exists():
+        raise DuplicateRegistration()
+
+
+def _status_for(sub_event: SubEvent, *, party_size: int, invitation) -> str:
+    """The status a new party would get on `sub_event` (annotated with places), or the
+    refusal. `invitation=False` checks only what holds for any invitation: the window and
+    the party size."""
+    if not 1 <= party_size <= sub_event.max_party_size:
+        raise InvalidPartySize()
+    if invitation is False:
+        return Registration.Status.CONFIRMED
+    if invitation is not None:
+        used = sum(invitation.registrations.confirmed().values_list("party_size", flat=True))
+        seats_left = min(invitation.seats - used, sub_event.capacity - sub_event.confirmed_places)
+        if party_size > seats_left:
+            raise RegistrationFull(_("The places for this invitation are all taken."))
+        return Registration.Status.CONFIRMED
+    if party_size <= sub_event.places_left:
+        return Registration.Status.CONFIRMED
+    if sub_event.waitlist_enabled:
+        return Registration.Status.WAITLISTED
+    raise RegistrationFull()
 
 
 def _save_new(registration: Registration) -> None:
@@ -202,9 +378,13 @@ def _save_new(registration: Registration) -> None:
             registration.reference = new_reference()
 
 
+@_turn_lock_timeouts_into_busy
 def registration_cancel(*, registration: Registration, by_staff=None) -> list[Registration]:
     """Cancel a registration. A confirmed place goes at once to the waiting list; returns
-    the registrations that were promoted (and will be told). Cancelling twice is a no-op."""
+    the registrations that were promoted (and will be told). Cancelling twice is a no-op.
+
+    The sub-event is locked although a place becomes *more* available: the promotion
+    that follows takes places, and must not race a booking for the same ones."""
     with transaction.atomic():
         sub_event = _lock_sub_event(registration.sub_event_id)
         current = Registration.objects.select_for_update().get(pk=registration.pk)
@@ -216,6 +396,7 @@ def registration_cancel(*, registration: Registration, by_staff=None) -> list[Re
         current.cancelled_at = timezone.now()
         current.save(update_fields=["status", "cancelled_at", "updated_at"])
         promoted = promote_waitlist(sub_event=sub_event) if freed else []
+        transaction.on_commit(lambda: notifications.registration_cancelled(current))
     registration.refresh_from_db()
     return promoted
 
@@ -229,7 +410,7 @@ def promote_waitlist(*, sub_event: SubEvent) -> list[Registration]:
     """
     if sub_event.is_cancelled or sub_event.is_past:
         return []
-    left = SubEvent.objects.with_places_left().get(pk=sub_event.pk).places_left
+    left = _with_places().get(pk=sub_event.pk).places_left
     promoted = []
     if left <= 0:
         return promoted
@@ -254,9 +435,75 @@ def promote_waitlist(*, sub_event: SubEvent) -> list[Registration]:
     return promoted
 
 
+@_turn_lock_timeouts_into_busy
 def sub_event_promote_waitlist(*, sub_event_id: int) -> list[Registration]:
     """Fill places that opened up without a cancellation (more capacity, invitation places
     released) from the waiting list."""
     with transaction.atomic():
         sub_event = _lock_sub_event(sub_event_id)
         return promote_waitlist(sub_event=sub_event)
+
+
+def registration_check_in(*, registration: Registration, by_staff=None) -> Registration:
+    """Check a confirmed registration in at the door, once.
+
+    One conditional UPDATE, so two scanners reading the same ticket at the same moment
+    check it in once: the second gets `AlreadyCheckedIn` with the time of the first.
+    """
+    now = timezone.now()
+    updated = Registration.objects.filter(
+        pk=registration.pk, status=Registration.Status.CONFIRMED, checked_in_at__isnull=True
+    ).update(checked_in_at=now, updated_at=now)
+    registration.refresh_from_db()
+    if updated:
+        return registration
+    if registration.checked_in_at is not None:
+        raise AlreadyCheckedIn(registration.checked_in_at)
+    raise NotConfirmed()
+
+
+@_turn_lock_timeouts_into_busy
+def registration_move(
+    *, registration: Registration, to_sub_event_id: int, by_staff=None
+) -> list[Registration]:
+    """Move an active registration to another sub-event (staff, at the person's request),
+    keeping its reference and manage link.
+
+    At the new sub-event the party is confirmed if it fits in the public places left,
+    else refused with `RegistrationFull` (to join a waiting list there, cancel and
+    register anew); an invitation does not travel with it. A place it held at the old
+    sub-event goes to that waiting list at once.
+    Returns the registrations promoted at the old sub-event.
+    """
+    with transaction.atomic():
+        locked = _lock_sub_events(registration.sub_event_id, to_sub_event_id)
+        source, target = locked[registration.sub_event_id], locked[to_sub_event_id]
+        current = Registration.objects.select_for_update().get(pk=registration.pk)
+        if current.status == Registration.Status.CANCELLED:
+            raise RegistrationNotActive()
+        if current.checked_in_at is not None:
+            raise AlreadyCheckedIn(current.checked_in_at)
+        if source.pk == target.pk:
+            registration.refresh_from_db()
+            return []
+        _check_window(target, staff=True)
+        if current.party_size > target.max_party_size:
+            raise InvalidPartySize()
+        duplicate = Registration.objects.active().filter(sub_event=target, phone=current.phone)
+        if current.phone and duplicate.exists():
+            raise DuplicateRegistration()
+        # Only into free places: the waiting list there is in order of registration, and
+        # a moved registration would jump it with its older registration time.
+        if current.party_size > target.places_left:
+            raise RegistrationFull()
+        freed = current.status == Registration.Status.CONFIRMED
+        current.sub_event = target
+        current.invitation = None
+        current.status = Registration.Status.CONFIRMED
+        current.promoted_at = None
+        current.save(
+            update_fields=["sub_event", "invitation", "status", "promoted_at", "updated_at"]
+        )
+        promoted = promote_waitlist(sub_event=source) if freed else []
+    registration.refresh_from_db()
+    return promoted

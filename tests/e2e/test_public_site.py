@@ -73,7 +73,7 @@ def test_citizen_filters_registers_and_cancels_on_a_phone(live_server, phone):
     page.click(".register-action a")
     page.click("form.registration-form button[type=submit]")  # nothing filled in
     errors = page.locator("#form-errors")
-    assert "请填写您的姓名" in errors.inner_text()
+    assert "请输入您的姓名" in errors.inner_text()
     assert "请同意" in errors.inner_text()
     assert Registration.objects.count() == 0
 

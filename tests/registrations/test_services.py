@@ -167,3 +167,11 @@ def test_broken_mail_server_does_not_lose_the_booking(
     with django_capture_on_commit_callbacks(execute=True):
         booking = book(sub_event, email="wang@example.com")
     assert Registration.objects.filter(pk=booking.registration.pk).exists()
+
+
+def test_registration_create_refuses_an_unpublished_open_day(sub_event):
+    sub_event.event.is_published = False
+    sub_event.event.save()
+    with pytest.raises(services.RegistrationClosed):
+        book(sub_event)
+    assert not Registration.objects.exists()

@@ -1,0 +1,374 @@
+"""The JSON API under /api/v1/ (SPEC §3): thin handlers over the same querysets and booking
+service as the pages. Every refusal is a JSON body with a stable `code`; nothing a client
+sends can cause a 5xx."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Q
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Path, Query, Status
+from ninja.errors import HttpError, ValidationError
+
+from openday.events.models import Event, SubEvent
+from openday.registrations import ratelimit, services
+from openday.registrations.models import Registration
+
+from .schemas import (
+    MAX_ID,
+    SLUG_PATTERN,
+    ErrorOut,
+    EventOut,
+    NotFoundOut,
+    RateLimitedOut,
+    RegistrationCreatedOut,
+    RegistrationIn,
+    RegistrationOut,
+    SubEventOut,
+    ValidationErrorOut,
+)
+
+api = NinjaAPI(
+    title="Open Day API",
+    version="1",
+    description=(
+        "The public programme of the open day and registration for its activities. "
+        "Errors carry a stable `code`; `message` follows Accept-Language."
+    ),
+    urls_namespace="api",
+)
+
+NOT_FOUND = {404: NotFoundOut, 422: ValidationErrorOut}
+BODY_ERRORS = {400: ErrorOut, 404: NotFoundOut, 422: ValidationErrorOut}
+
+
+# --- Errors ---------------------------------------------------------------------------
+
+
+def _field_message(error: dict) -> str:
+    """A message in the client's language for one pydantic error."""
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    if kind in {
+        "required",
+        "invalid_phone",
+        "invalid_email",
+        "invalid_characters",
+        "consent_required",
+    }:
+        return error["msg"]
+    if kind == "missing":
+        return _("This field is required.")
+    if kind == "string_too_long":
+        return _("Use at most %(max)d characters.") % {"max": ctx.get("max_length", 0)}
+    if kind in {"int_parsing", "int_type", "int_from_float"}:
+        return _("Enter a whole number.")
+    if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
+        return _("Enter a number in the allowed range.")
+    if kind in {"bool_parsing", "bool_type"}:
+        return _("Enter true or false.")
+    if kind in {"string_type"}:
+        return _("Enter text.")
+    if kind in {"date_parsing", "date_from_datetime_parsing", "date_type"}:
+        return _("Enter a date as YYYY-MM-DD.")
+    if kind in {"model_type", "model_attributes_type", "dict_type"}:
+        return _("Send a JSON object.")
+    if kind == "string_pattern_mismatch":
+        return _("Use only letters, digits, hyphens and underscores.")
+    return _("Enter a valid value.")
+
+
+def _field_name(loc: tuple | list) -> str:
+    # ninja prefixes the source and, for a body, the parameter name: ("body",
+    # "payload", "phone") → "phone"; ("query", "date") → "date".
+    parts = [str(part) for part in loc]
+    if parts and parts[0] == "body":
+        parts = parts[2:]
+        return ".".join(parts) or "body"
+    return ".".join(parts[1:]) or "body"
+
+
+def _invalid(errors: dict[str, list[str]]) -> dict:
+    return {
+        "code": "invalid",
+        "message": _("Please correct the errors below."),
+        "errors": errors,
+    }
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError):
+    errors: dict[str, list[str]] = {}
+    for error in exc.errors:
+        errors.setdefault(_field_name(error.get("loc", ())), []).append(_field_message(error))
+    return api.create_response(request, _invalid(errors), status=422)
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404):
+    return api.create_response(
+        request, {"code": "not_found", "message": _("Not found.")}, status=404
+    )
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError):
+    # ninja raises HttpError(400) for a body that is not JSON (or too large to read).
+    return api.create_response(
+        request,
+        {"code": "bad_request", "message": _("The request body is not valid JSON.")},
+        status=exc.status_code,
+    )
+
+
+def _rate_limited(request: HttpRequest, wait: int, error: services.BookingError | None = None):
+    """429 with Retry-After: too many attempts from this client or for this phone, or
+    (`error` is `Busy`) too many bookings at this very moment."""
+    message = (
+        str(error.message)
+        if error is not None
+        else _("Too many attempts. Please wait %(seconds)d seconds and try again.")
+        % {"seconds": wait}
+    )
+    response = api.create_response(
+        request,
+        {
+            "code": error.code if error is not None else "rate_limited",
+            "message": message,
+            "retry_after": wait,
+        },
+        status=429,
+    )
+    response["Retry-After"] = str(wait)
+    return response
+
+
+# --- Output ---------------------------------------------------------------------------
+
+
+def _event_out(request: HttpRequest, event: Event) -> dict:
+    return {
+        "slug": event.slug,
+        "title": event.title,
+        "theme": event.theme,
+        "organiser": event.organiser,
+        "starts_on": event.starts_on,
+        "ends_on": event.ends_on,
+        "description": event.description,
+        "url": request.build_absolute_uri(event.get_absolute_url()),
+    }
+
+
+def _sub_event_out(request: HttpRequest, sub_event: SubEvent) -> dict:
+    venue = sub_event.venue
+    return {
+        "id": sub_event.pk,
+        "event": sub_event.event.slug,
+        "title": sub_event.title,
+        "district": sub_event.district.slug if sub_event.district else None,
+        "district_name": sub_event.district.name if sub_event.district else None,
+        "format": sub_event.format.slug if sub_event.format else None,
+        "format_name": sub_event.format.name if sub_event.format else None,
+        "venue": {
+            "name": venue.name,
+            "address": venue.address,
+            "latitude": float(venue.latitude) if venue.latitude is not None else None,
+            "longitude": float(venue.longitude) if venue.longitude is not None else None,
+        },
+        "is_main_venue": sub_event.is_main_venue,
+        "starts_at": sub_event.starts_at,
+        "ends_at": sub_event.ends_at,
+        "capacity": sub_event.capacity,
+        "places_left": sub_event.places_left,
+        "registration_open": sub_event.registration_open,
+        "waitlist": sub_event.waitlist_enabled,
+        "max_party_size": sub_event.max_party_size,
+        "availability": sub_event.availability,
+        "is_cancelled": sub_event.is_cancelled,
+        "url": request.build_absolute_uri(
+            f"/events/{sub_event.event.slug}/activities/{sub_event.pk}/"
+        ),
+    }
+
+
+def _registration_out(request: HttpRequest, registration: Registration) -> dict:
+    sub_event = SubEvent.objects.for_listing().get(pk=registration.sub_event_id)
+    return {
+        "reference": registration.reference,
+        "status": registration.status,
+        "name": registration.name,
+        "phone": registration.masked_phone,
+        "party_size": registration.party_size,
+        "checked_in": registration.checked_in_at is not None,
+        "created_at": registration.created_at,
+        "cancelled_at": registration.cancelled_at,
+        "sub_event": _sub_event_out(request, sub_event),
+    }
+
+
+def _public_sub_events():
+    return SubEvent.objects.published().for_listing()
+
+
+# --- Programme ------------------------------------------------------------------------
+
+
+@api.get("/events", response=list[EventOut], tags=["programme"])
+def list_events(request: HttpRequest):
+    """Published open days, the latest first."""
+    return [_event_out(request, event) for event in Event.objects.published()]
+
+
+@api.get("/events/{slug}", response={200: EventOut, **NOT_FOUND}, tags=["programme"])
+def get_event(request: HttpRequest, slug: str = Path(..., pattern=SLUG_PATTERN, max_length=80)):
+    event = Event.objects.published().filter(slug=slug).first()
+    if event is None:
+        raise Http404
+    return _event_out(request, event)
+
+
+@api.get(
+    "/subevents", response={200: list[SubEventOut], 422: ValidationErrorOut}, tags=["programme"]
+)
+def list_sub_events(
+    request: HttpRequest,
+    event: str | None = Query(None, pattern=SLUG_PATTERN, max_length=80),
+    district: str | None = Query(None, pattern=SLUG_PATTERN, max_length=60),
+    format: str | None = Query(None, pattern=SLUG_PATTERN, max_length=60),  # noqa: A002
+    date: dt.date | None = Query(None, description="Activities starting on this day."),  # noqa: B008
+):
+    """Published activities, in the order they start. Filters take slugs."""
+    sub_events = _public_sub_events()
+    if event:
+        sub_events = sub_events.filter(event__slug=event)
+    if district:
+        sub_events = sub_events.filter(district__slug=district)
+    if format:
+        sub_events = sub_events.filter(format__slug=format)
+    if date:
+        tz = timezone.get_current_timezone()
+        start = dt.datetime.combine(date, dt.time.min, tzinfo=tz)
+        sub_events = sub_events.filter(
+            Q(starts_at__gte=start), Q(starts_at__lt=start + dt.timedelta(days=1))
+        )
+    return [_sub_event_out(request, sub_event) for sub_event in sub_events]
+
+
+@api.get("/subevents/{id}", response={200: SubEventOut, **NOT_FOUND}, tags=["programme"])
+def get_sub_event(request: HttpRequest, id: int = Path(..., ge=1, le=MAX_ID)):  # noqa: A002
+    sub_event = _public_sub_events().filter(pk=id).first()
+    if sub_event is None:
+        raise Http404
+    return _sub_event_out(request, sub_event)
+
+
+# --- Registration ---------------------------------------------------------------------
+
+
+@api.post(
+    "/subevents/{id}/registrations",
+    response={
+        201: RegistrationCreatedOut,
+        409: ErrorOut,
+        429: RateLimitedOut,
+        **BODY_ERRORS,
+    },
+    tags=["registration"],
+)
+def create_registration(
+    request: HttpRequest,
+    payload: RegistrationIn,
+    id: int = Path(..., ge=1, le=MAX_ID),  # noqa: A002
+):
+    """Register for an activity. `201` with `status` confirmed or waitlisted; `409` with
+    `code` full, duplicate, closed or suspended; `422` with messages per field; `429`
+    with Retry-After and `code` rate_limited (too many attempts from one client or for
+    one phone) or busy (the database could not take the booking in time)."""
+    wait = ratelimit.retry_after(request, phone=payload.phone, scope="booking")
+    if wait is not None:
+        return _rate_limited(request, wait)
+    try:
+        booking = services.registration_create(
+            sub_event_id=id,
+            name=payload.name,
+            phone=payload.phone,
+            email=payload.email,
+            party_size=payload.party_size,
+            invitation_code=payload.invitation_code,
+            source=Registration.Source.API,
+            language=request.LANGUAGE_CODE,
+        )
+    except SubEvent.DoesNotExist as error:
+        raise Http404 from error
+    except services.Busy as error:
+        return _rate_limited(request, 1, error)
+    except services.RegistrationClosed as error:
+        # Unpublished activities are not to be found through the API at all; checked
+        # only here, so that a booking costs no query for it.
+        if not SubEvent.objects.published().filter(pk=id).exists():
+            raise Http404 from error
+        return Status(409, {"code": error.code, "message": str(error.message)})
+    except (services.InvalidInvitationCode, services.InvalidPartySize) as error:
+        # Refusals about one field of the input: reported like any other invalid field.
+        field = "invitation_code" if error.code == "invalid_code" else "party_size"
+        return Status(422, _invalid({field: [str(error.message)]}))
+    except services.BookingError as error:
+        return Status(409, {"code": error.code, "message": str(error.message)})
+    return Status(
+        201,
+        {
+            "reference": booking.registration.reference,
+            "status": booking.registration.status,
+            "token": booking.token,
+            "manage_url": request.build_absolute_uri(booking.manage_url),
+        },
+    )
+
+
+TOKEN = Path(..., min_length=1, max_length=128)
+
+
+def _registration_by_token(token: str) -> Registration:
+    registration = Registration.objects.by_token(token).first()
+    if registration is None:
+        raise Http404
+    return registration
+
+
+@api.get(
+    "/registrations/{token}",
+    response={200: RegistrationOut, **NOT_FOUND},
+    tags=["registration"],
+)
+def get_registration(request: HttpRequest, token: str = TOKEN):
+    """A registration, for the holder of its manage token. The phone number is masked."""
+    return _registration_out(request, _registration_by_token(token))
+
+
+@api.post(
+    "/registrations/{token}/cancel",
+    response={200: RegistrationOut, 409: ErrorOut, 429: RateLimitedOut, **NOT_FOUND},
+    tags=["registration"],
+)
+def cancel_registration(request: HttpRequest, token: str = TOKEN):
+    """Cancel a registration; a confirmed place goes to the waiting list at once.
+    Cancelling twice changes nothing. `409` `closed` once the activity has started."""
+    registration = _registration_by_token(token)
+    if registration.status != Registration.Status.CANCELLED:
+        sub_event = SubEvent.objects.only("starts_at").get(pk=registration.sub_event_id)
+        if sub_event.starts_at <= timezone.now():
+            return Status(
+                409,
+                {
+                    "code": "closed",
+                    "message": _("The activity has started; it can no longer be cancelled."),
+                },
+            )
+        try:
+            services.registration_cancel(registration=registration)
+        except services.Busy as error:
+            return _rate_limited(request, 1, error)
+    return _registration_out(request, registration)
