@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "openday.registrations",
     "openday.feedback",
     "openday.api",
+    "openday.staff",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("r/", include("openday.registrations.urls")),
+    path("staff/", include("openday.staff.urls")),
     path("", include("openday.events.urls")),
 ]
 

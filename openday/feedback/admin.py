@@ -1,12 +1,22 @@
 from django.contrib import admin
 
+from openday.staff.admin_scope import DistrictScopedAdmin, ScopedRelatedFilter
+
 from .models import Feedback, Photo
 
 
 @admin.register(Feedback)
-class FeedbackAdmin(admin.ModelAdmin):
+class FeedbackAdmin(DistrictScopedAdmin):
+    # District organisers see feedback on their districts or their districts' activities.
+    district_paths = ("district", "sub_event__district")
     list_display = ["created_at", "event", "district", "category", "rating", "status"]
-    list_filter = ["status", "category", "event", "district", "is_published"]
+    list_filter = [
+        "status",
+        "category",
+        ("event", ScopedRelatedFilter),
+        ("district", ScopedRelatedFilter),
+        "is_published",
+    ]
     list_select_related = ["event", "district"]
     search_fields = ["text", "public_reply"]
     date_hierarchy = "created_at"
