@@ -25,6 +25,8 @@ class StaffRegistrationForm(forms.ModelForm):
     booking service, so every rule applies."""
 
     invitation_code = forms.CharField(label=_("invitation code"), required=False)
+    # Any spelling ("139 0000 1111", "+86…"): longer than the 11 digits stored.
+    phone = forms.CharField(label=_("mobile phone"), max_length=30)
 
     class Meta:
         model = Registration
@@ -59,7 +61,7 @@ class StaffRegistrationForm(forms.ModelForm):
 
 
 class CheckedInFilter(admin.SimpleListFilter):
-    title = _("checked in")
+    title = _("arrived")
     parameter_name = "checked_in"
 
     def lookups(self, request, model_admin):

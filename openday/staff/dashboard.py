@@ -68,11 +68,14 @@ class Report:
     groups: list[dict] = field(default_factory=list)
 
 
-def event_report(event, user) -> Report:
+def event_report(event, user, district=None) -> Report:
+    """The figures of one open day that `user` may see; with `district`, of that district
+    only (the caller has checked the user may see it)."""
     now = timezone.now()
+    narrow = {} if district is None else {"district": district}
     confirmed = Q(registrations__status=Registration.Status.CONFIRMED)
     activities = (
-        scope.restrict(SubEvent.objects.filter(event=event), user, "district")
+        scope.restrict(SubEvent.objects.filter(event=event, **narrow), user, "district")
         .select_related("district")
         .annotate(
             confirmed_people=Sum("registrations__party_size", filter=confirmed, default=0),
@@ -123,8 +126,11 @@ def event_report(event, user) -> Report:
             ):
                 setattr(target, name, getattr(target, name) + getattr(line, name))
 
+    feedback = Feedback.objects.filter(event=event, rating__isnull=False)
+    if district is not None:
+        feedback = feedback.filter(Q(district=district) | Q(sub_event__district=district))
     feedback = scope.restrict(
-        Feedback.objects.filter(event=event, rating__isnull=False),
+        feedback,
         user,
         "district",
         "sub_event__district",
@@ -142,7 +148,11 @@ def event_report(event, user) -> Report:
         total.ratings = overall["count"]
 
     registrations = scope.restrict(
-        Registration.objects.filter(sub_event__event=event), user, "sub_event__district"
+        Registration.objects.filter(
+            sub_event__event=event, **{f"sub_event__{k}": v for k, v in narrow.items()}
+        ),
+        user,
+        "sub_event__district",
     )
     daily = list(
         registrations.annotate(day=TruncDate("created_at"))
@@ -153,7 +163,11 @@ def event_report(event, user) -> Report:
     _lay_out_bars(daily)
 
     invitations = scope.restrict(
-        Invitation.objects.filter(sub_event__event=event), user, "sub_event__district"
+        Invitation.objects.filter(
+            sub_event__event=event, **{f"sub_event__{k}": v for k, v in narrow.items()}
+        ),
+        user,
+        "sub_event__district",
     )
     seats = {
         row["group__name"]: row["seats"]
@@ -189,13 +203,17 @@ def _lay_out_bars(daily: list[dict]) -> None:
     if not daily:
         return
     highest = max(row["count"] for row in daily) or 1
-    slot = CHART_WIDTH / len(daily)
+    # Bars no wider than 40 units, so a few days do not look like a wall.
+    slot = min(CHART_WIDTH / len(daily), 50)
     for index, row in enumerate(daily):
         height = round((CHART_HEIGHT - 20) * row["count"] / highest, 1)
         row["x"] = round(index * slot + slot * 0.1, 1)
         row["width"] = round(max(slot * 0.8, 1), 1)
         row["height"] = height
         row["y"] = round(CHART_HEIGHT - height, 1)
+        row["label_y"] = round(CHART_HEIGHT - height - 4, 1)
+        # Label every day when they fit, else about ten of them.
+        row["show_label"] = len(daily) <= 12 or index % (len(daily) // 10 + 1) == 0
 
 
 def report_rows(report: Report):
@@ -208,7 +226,7 @@ def report_rows(report: Report):
         _("confirmed people"),
         _("fill rate %"),
         _("waiting people"),
-        _("checked in"),
+        _("people checked in"),
         _("attendance rate %"),
         _("no-shows"),
         _("average rating"),

@@ -46,6 +46,7 @@ class RowError:
 class ImportResult:
     rows: list[dict] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    registrations: list = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -238,7 +239,7 @@ def guest_list_import(rows: list[dict], user) -> ImportResult:
     with transaction.atomic():
         for row in checked.rows:
             try:
-                services.registration_create(
+                booking = services.registration_create(
                     sub_event_id=row["sub_event"],
                     name=row["name"],
                     phone=row["phone"],
@@ -249,6 +250,9 @@ def guest_list_import(rows: list[dict], user) -> ImportResult:
             except services.BookingError as error:
                 field_name = _("phone") if error.code == "duplicate" else _("activity")
                 result.errors.append(RowError(row["row"], field_name, str(error.message)))
+            else:
+                result.registrations.append(booking.registration)
         if result.errors:
+            result.registrations = []
             transaction.set_rollback(True)
     return result

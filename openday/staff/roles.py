@@ -21,6 +21,7 @@ _PROGRAMME = [
     ("staff", "exportrecord", ["view"]),
     ("staff", "phonedisclosure", ["view"]),
     ("staff", "staffmessage", ["add", "view"]),
+    ("staff", "messagedelivery", ["view"]),
 ]
 
 ROLES: dict[str, list[tuple[str, str]]] = {
@@ -54,6 +55,7 @@ ROLES: dict[str, list[tuple[str, str]]] = {
         ("feedback", "view_feedback"),
         ("staff", "add_staffmessage"),
         ("staff", "view_staffmessage"),
+        ("staff", "view_messagedelivery"),
         ("staff", "check_in"),
     ],
     CHECKIN_VOLUNTEER: [("staff", "check_in")],
@@ -65,10 +67,12 @@ def sync_roles(apps) -> None:
     from django.contrib.auth.management import create_permissions
 
     # Permissions are normally created after all migrations ran; make sure they exist now.
+    # (Historical app configs have no models module, which create_permissions requires.)
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
+        original = getattr(app_config, "models_module", None)
+        app_config.models_module = original or True
         create_permissions(app_config, verbosity=0, apps=apps)
-        app_config.models_module = None
+        app_config.models_module = original
 
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")

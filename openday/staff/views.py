@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from django.contrib import messages
-from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, Sum
@@ -140,39 +140,46 @@ def checkin_counter(request, pk: int):
     return JsonResponse(_counter(sub_event))
 
 
-def _dashboard_event(request):
-    if not request.user.is_staff:
+def _dashboard_choice(request):
+    """The open day and (optionally) the district the dashboard shows; a district the user
+    may not see is "not found"."""
+    user = request.user
+    if not (scope.sees_all_districts(user) or user.has_perm("events.view_subevent")):
         raise PermissionDenied
     events = Event.objects.order_by("-starts_on")
     event_id = request.GET.get("event", "")
-    event = None
-    if event_id.isdigit():
-        event = events.filter(pk=event_id).first()
-    return events, event or Event.objects.current() or events.first()
+    event = events.filter(pk=event_id).first() if event_id.isdigit() else None
+    district = None
+    district_id = request.GET.get("district", "")
+    if district_id:
+        if not district_id.isdigit():
+            raise Http404
+        district = get_object_or_404(scope.districts_for(user), pk=district_id)
+    return events, event or Event.objects.current() or events.first(), district
 
 
 @login_required
 def dashboard_view(request):
-    events, event = _dashboard_event(request)
-    if not (
-        scope.sees_all_districts(request.user) or request.user.has_perm("events.view_subevent")
-    ):
-        raise PermissionDenied
-    context = {"events": events[:50], "event": event}
+    events, event, district = _dashboard_choice(request)
+    context = {
+        "events": events[:50],
+        "event": event,
+        "district": district,
+        "districts": scope.districts_for(request.user),
+    }
     if event is not None:
-        context["report"] = dashboard.event_report(event, request.user)
+        context["report"] = dashboard.event_report(event, request.user, district)
     return render(request, "staff/dashboard.html", context)
 
 
 @login_required
 def dashboard_csv(request):
-    _events, event = _dashboard_event(request)
-    if event is None or not (
-        scope.sees_all_districts(request.user) or request.user.has_perm("events.view_subevent")
-    ):
-        raise PermissionDenied
-    report = dashboard.event_report(event, request.user)
-    return exports.csv_response(iter(dashboard.report_rows(report)), f"dashboard-{event.slug}.csv")
+    _events, event, district = _dashboard_choice(request)
+    if event is None:
+        raise Http404
+    report = dashboard.event_report(event, request.user, district)
+    name = f"dashboard-{event.slug}{f'-{district.slug}' if district else ''}.csv"
+    return exports.csv_response(iter(dashboard.report_rows(report)), name)
 
 
 @login_required
@@ -190,10 +197,16 @@ def message_registrants(request, pk: int):
             checked_in=form.cleaned_data["checked_in"],
             sent_by=request.user,
         )
+        count = message.deliveries.count()
+        LogEntry.objects.log_actions(
+            request.user.pk,
+            [sub_event],
+            CHANGE,
+            change_message=_("Message “%(subject)s” sent to %(count)d registrations.")
+            % {"subject": message.subject, "count": count},
+        )
         messages.success(
-            request,
-            _("Message queued for %(count)d registrations.")
-            % {"count": message.deliveries.count()},
+            request, _("Message queued for %(count)d registrations.") % {"count": count}
         )
         return HttpResponseRedirect(reverse("staff:message", args=[sub_event.pk]))
     sent = sub_event.staff_messages.select_related("sent_by").order_by("-created_at")[:20]
@@ -236,5 +249,13 @@ def _guest_import_confirm(request):
             "staff/guest_import.html",
             {"form": GuestImportForm(), "preview": result},
         )
-    messages.success(request, _("%(count)d guests registered.") % {"count": len(result.rows)})
+    LogEntry.objects.log_actions(
+        request.user.pk,
+        result.registrations,
+        ADDITION,
+        change_message=_("Registered from a guest list import."),
+    )
+    messages.success(
+        request, _("%(count)d guests registered.") % {"count": len(result.registrations)}
+    )
     return HttpResponseRedirect(reverse("admin:registrations_registration_changelist"))

@@ -1,4 +1,5 @@
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth.models import Group
 
 from openday.staff import roles
@@ -7,6 +8,9 @@ from tests import factories
 
 
 def make_staff(django_user_model, username, role, *, districts=(), sub_events=()):
+    if not Group.objects.filter(name=role).exists():
+        # A transactional test flushed the groups the data migration made.
+        roles.sync_roles(django_apps)
     user = django_user_model.objects.create_user(username, password="pw-Staff-123", is_staff=True)
     user.groups.add(Group.objects.get(name=role))
     profile = StaffProfile.objects.create(user=user)
@@ -19,9 +23,10 @@ def make_staff(django_user_model, username, role, *, districts=(), sub_events=()
 def two_districts(db):
     """Two districts, each with an activity, an invitation, a registration and feedback."""
     world = {}
+    event = factories.EventFactory()
     for key in ("own", "other"):
         district = factories.DistrictFactory()
-        sub_event = factories.SubEventFactory(district=district)
+        sub_event = factories.SubEventFactory(event=event, district=district)
         invitation = factories.InvitationFactory(sub_event=sub_event)
         registration = factories.RegistrationFactory(sub_event=sub_event)
         feedback = factories.FeedbackFactory(event=sub_event.event, sub_event=sub_event)
