@@ -66,7 +66,7 @@ def checkin(request):
             raise Http404
         sub_event = get_object_or_404(allowed, pk=sub_event_id)
     if request.method == "POST":
-        return _checkin_confirm(request, allowed, sub_event)
+        return _checkin_confirm(request, sub_event)
 
     today = timezone.localdate()
     choices = allowed.filter(is_cancelled=False, ends_at__date__gte=today).order_by(
@@ -104,12 +104,12 @@ def _checkin_lookup(sub_event: SubEvent, code: str) -> dict:
     return result
 
 
-def _checkin_confirm(request, allowed, sub_event):
+def _checkin_confirm(request, sub_event):
     if sub_event is None:
         raise Http404
     reference = reference_from_scan(request.POST.get("reference", ""))
     registration = Registration.objects.filter(reference=reference).first()
-    back = f"{reference_url()}?{urlencode({'sub_event': sub_event.pk})}"
+    back = f"{reverse('staff:checkin')}?{urlencode({'sub_event': sub_event.pk})}"
     if registration is None:
         messages.error(request, _("No registration with this reference."))
         return HttpResponseRedirect(back)
@@ -127,10 +127,6 @@ def _checkin_confirm(request, allowed, sub_event):
         % {"name": done.name, "count": done.party_size},
     )
     return HttpResponseRedirect(back)
-
-
-def reference_url() -> str:
-    return reverse("staff:checkin")
 
 
 @login_required
