@@ -191,3 +191,35 @@ def test_export_by_volunteer_is_forbidden(client, volunteer):
     client.force_login(volunteer)
     response = client.get(reverse("admin:registrations_registration_export", args=["csv"]))
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize(("app", "model"), SCOPED)
+def test_city_organiser_opens_any_district_object(
+    client, city_organiser, two_districts, app, model
+):
+    client.force_login(city_organiser)
+    response = client.get(change_url(app, model, two_districts["other"][model]))
+    assert response.status_code == 200
+
+
+def test_volunteer_check_in_post_for_unassigned_activity_changes_nothing(
+    client, volunteer, two_districts
+):
+    other = two_districts["other"]
+    client.force_login(volunteer)
+    response = client.post(
+        reverse("staff:checkin"),
+        {"sub_event": other["subevent"].pk, "reference": other["registration"].reference},
+    )
+    assert response.status_code == 404
+    other["registration"].refresh_from_db()
+    assert other["registration"].checked_in_at is None
+
+
+def test_district_organiser_checks_in_only_own_districts(client, district_organiser, two_districts):
+    client.force_login(district_organiser)
+    own = client.get(reverse("staff:checkin"), {"sub_event": two_districts["own"]["subevent"].pk})
+    other = client.get(
+        reverse("staff:checkin"), {"sub_event": two_districts["other"]["subevent"].pk}
+    )
+    assert (own.status_code, other.status_code) == (200, 404)
