@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "openday.registrations",
     "openday.feedback",
     "openday.api",
+    "openday.staff",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("r/", include("openday.registrations.urls")),
     path("feedback/", include("openday.feedback.urls")),
+    path("staff/", include("openday.staff.urls")),
     path("", include("openday.events.urls")),
 ]
 

@@ -4,10 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BOOTSTRAP=5.3.8
+# QR decoding on the check-in page for browsers without BarcodeDetector.
+JSQR=1.4.0
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-(cd "$work" && npm init -y >/dev/null && npm install --no-audit --no-fund --silent "bootstrap@$BOOTSTRAP")
+(cd "$work" && npm init -y >/dev/null && npm install --no-audit --no-fund --silent "bootstrap@$BOOTSTRAP" "jsqr@$JSQR")
 
 dest=static/vendor
 rm -rf "$dest/bootstrap"
@@ -19,6 +21,11 @@ cp "$work/node_modules/bootstrap/LICENSE" "$dest/bootstrap/LICENSE"
 # look for them.
 sed -i "/sourceMappingURL/d" "$dest/bootstrap/"*.min.*
 
+rm -rf "$dest/jsqr"
+mkdir -p "$dest/jsqr"
+cp "$work/node_modules/jsqr/dist/jsQR.js" "$dest/jsqr/"
+cp "$work/node_modules/jsqr/LICENSE" "$dest/jsqr/LICENSE"
+
 cat > "$dest/README.md" <<TXT
 # Vendored front-end libraries
 
@@ -27,5 +34,6 @@ Copied from the npm registry by \`scripts/vendor-static.sh\`; do not edit by han
 | library | version | licence |
 |---|---|---|
 | bootstrap | $BOOTSTRAP | MIT (bootstrap/LICENSE) |
+| jsqr | $JSQR | Apache-2.0 (jsqr/LICENSE) |
 TXT
 echo "vendored into $dest"

@@ -1,6 +1,10 @@
+import os
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connections
 
 from tests import factories
 
@@ -58,3 +62,51 @@ requires_postgres = pytest.mark.skipif(
     not postgres_configured(),
     reason="needs PostgreSQL: run with DATABASE_URL=postgres://... (CI does)",
 )
+
+
+# --- the browser, for the tests that drive Chromium --------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    # Chromium upgrades plain-HTTP navigations to HTTPS; the live servers speak HTTP only.
+    "--disable-features=HttpsUpgrades,HttpsFirstBalancedModeAutoEnable",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the whole run: Playwright's sync API allows one instance
+    per thread, so every browser test shares this one and opens contexts of its own."""
+    if not CHROMIUM.exists():
+        pytest.skip("needs Debian's chromium at /usr/bin/chromium")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests
+    # make between browser steps are plain synchronous calls all the same.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+    # Database work done while Playwright ran may hold connections of its own; close
+    # them, or the test database cannot be dropped at the end.
+    connections.close_all()
+
+
+SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
+
+
+def save_screenshot(page, name: str) -> None:
+    """Full-page screenshot into docs/screenshots/ when OPENDAY_SCREENSHOTS=1 (the README
+    shows them); otherwise nothing is written."""
+    if os.environ.get("OPENDAY_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

@@ -1,6 +1,10 @@
 from django.contrib import admin
 from django.db.models import Q, Sum
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+
+from openday.staff.admin_scope import DistrictScopedAdmin, ScopedInlineMixin, ScopedRelatedFilter
 
 from .models import (
     ActivityFormat,
@@ -14,12 +18,19 @@ from .models import (
 )
 
 
-@admin.register(District, ActivityFormat, InvitedGroup)
+@admin.register(ActivityFormat, InvitedGroup)
 class OrderedNamedAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "sort_order"]
     list_editable = ["sort_order"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(District)
+class DistrictAdmin(DistrictScopedAdmin, OrderedNamedAdmin):
+    # A district organiser sees their own districts only, here and in every district
+    # autocomplete (which reads this queryset).
+    district_paths = ("pk",)
 
 
 @admin.register(Venue)
@@ -31,12 +42,17 @@ class VenueAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
-class SubEventInline(admin.TabularInline):
+class SubEventInline(ScopedInlineMixin, admin.TabularInline):
     model = SubEvent
     extra = 0
     fields = ["title", "district", "format", "starts_at", "capacity", "is_published"]
     show_change_link = True
     autocomplete_fields = ["district", "format"]
+
+    def get_queryset(self, request):
+        from openday.staff import scope
+
+        return scope.restrict(super().get_queryset(request), request.user, "district")
 
 
 @admin.register(Event)
@@ -61,7 +77,7 @@ class InvitationInline(admin.TabularInline):
 
 
 @admin.register(SubEvent)
-class SubEventAdmin(admin.ModelAdmin):
+class SubEventAdmin(DistrictScopedAdmin):
     list_display = [
         "title",
         "event",
@@ -72,8 +88,16 @@ class SubEventAdmin(admin.ModelAdmin):
         "places_left_display",
         "is_published",
         "is_cancelled",
+        "staff_links",
     ]
-    list_filter = ["event", "district", "format", "is_main_venue", "is_published", "is_cancelled"]
+    list_filter = [
+        ("event", ScopedRelatedFilter),
+        ("district", ScopedRelatedFilter),
+        "format",
+        "is_main_venue",
+        "is_published",
+        "is_cancelled",
+    ]
     list_select_related = ["event", "district", "format"]
     search_fields = ["title", "venue__name", "description"]
     date_hierarchy = "starts_at"
@@ -109,11 +133,27 @@ class SubEventAdmin(admin.ModelAdmin):
     def places_left_display(self, obj):
         return obj.places_left
 
+    @admin.display(description=_("registrants"))
+    def staff_links(self, obj):
+        return format_html(
+            '<a href="{}?sub_event__id__exact={}">{}</a> · <a href="{}">{}</a>',
+            reverse("admin:registrations_registration_changelist"),
+            obj.pk,
+            _("list"),
+            reverse("staff:message", args=[obj.pk]),
+            _("message"),
+        )
+
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(DistrictScopedAdmin):
+    district_paths = ("sub_event__district",)
     list_display = ["sub_event", "group", "seats", "places_used", "code"]
-    list_filter = ["group", "sub_event__event", "sub_event__district"]
+    list_filter = [
+        "group",
+        ("sub_event__event", ScopedRelatedFilter),
+        ("sub_event__district", ScopedRelatedFilter),
+    ]
     list_select_related = ["sub_event", "group"]
     search_fields = ["code", "sub_event__title", "note"]
     autocomplete_fields = ["sub_event"]

@@ -9,21 +9,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from openday.staff.admin_scope import DistrictScopedAdmin, ScopedRelatedFilter
+
 from .forms import PhotoUploadForm
 from .models import Feedback, Photo
 from .photos import PhotoRejected, photos_create
 from .services import feedback_record_reply
-
-
-class DistrictScopedAdmin(admin.ModelAdmin):
-    """Every list, change page and action starts from `get_queryset`, which passes through
-    `scope_queryset`: override that one method to limit a staff member to their district."""
-
-    def scope_queryset(self, request, queryset):
-        return queryset
-
-    def get_queryset(self, request):
-        return self.scope_queryset(request, super().get_queryset(request))
 
 
 class FeedbackAdminForm(forms.ModelForm):
@@ -59,6 +50,8 @@ class FeedbackAdminForm(forms.ModelForm):
 
 @admin.register(Feedback)
 class FeedbackAdmin(DistrictScopedAdmin):
+    # District organisers see feedback on their districts or their districts' activities.
+    district_paths = ("district", "sub_event__district")
     form = FeedbackAdminForm
     list_display = [
         "created_at",
@@ -71,7 +64,14 @@ class FeedbackAdmin(DistrictScopedAdmin):
         "is_published",
         "replied_at",
     ]
-    list_filter = ["status", "category", "is_published", "event", "district", "rating"]
+    list_filter = [
+        "status",
+        "category",
+        "is_published",
+        ("event", ScopedRelatedFilter),
+        ("district", ScopedRelatedFilter),
+        "rating",
+    ]
     list_select_related = ["event", "district", "assignee"]
     search_fields = ["text", "public_reply", "internal_notes"]
     date_hierarchy = "created_at"
@@ -176,6 +176,8 @@ class PhotoAdminForm(forms.ModelForm):
 
 @admin.register(Photo)
 class PhotoAdmin(DistrictScopedAdmin):
+    # Photos of a whole open day (no activity) belong to the city organisers.
+    district_paths = ("sub_event__district",)
     form = PhotoAdminForm
     list_display = [
         "preview",

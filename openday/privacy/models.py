@@ -55,39 +55,3 @@ class ConsentStatement(models.Model):
 
     def text_for(self, language: str) -> str:
         return self.texts.get(language) or self.texts.get(settings.LANGUAGE_CODE) or ""
-
-
-class AuditEntry(models.Model):
-    """A staff member saw or exported personal data: who, what, when, from where.
-    Written by `openday.privacy.audit`; never changed or deleted through the site."""
-
-    class Action(models.TextChoices):
-        EXPORT = "export", _("export")
-        VIEW_FULL_PHONE = "view_phone", _("viewed full phone numbers")
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("staff member"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    action = models.CharField(_("action"), max_length=12, choices=Action.choices)
-    # What was seen: a model and the references or ids, or an export's description.
-    target = models.CharField(_("what"), max_length=300)
-    row_count = models.PositiveIntegerField(_("rows"), default=0)
-    path = models.CharField(_("page"), max_length=300, blank=True)
-    ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
-    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
-
-    class Meta:
-        verbose_name = _("personal data access")
-        verbose_name_plural = _("personal data accesses")
-        ordering = ["-created_at", "-pk"]
-        permissions = [
-            # Staff without it see phone numbers masked (138****5678) in every staff view;
-            # exports are governed by the export permission of each model.
-            ("view_full_phone", _("Can see full phone numbers")),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user} · {self.get_action_display()} · {self.target}"

@@ -12,22 +12,10 @@ import pytest
 # between browser steps are plain synchronous calls all the same.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    # Chromium upgrades plain-HTTP navigations to HTTPS; the live server speaks HTTP only.
-    "--disable-features=HttpsUpgrades,HttpsFirstBalancedModeAutoEnable",
-]
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, save_screenshot  # noqa: F401 - shared
+
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -74,16 +62,6 @@ def _plain_http():
         OPENDAY_RATELIMIT=False,
     ):
         yield
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def _context(browser, viewport):
@@ -133,11 +111,3 @@ def assert_accessible(page) -> None:
         }"""
     )
     assert violations == [], f"{page.url}: {violations}"
-
-
-def save_screenshot(page, name: str) -> None:
-    """Full-page screenshot into docs/screenshots/ when OPENDAY_SCREENSHOTS=1 (the README
-    shows them); otherwise nothing is written."""
-    if os.environ.get("OPENDAY_SCREENSHOTS") == "1":
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

@@ -1,12 +1,9 @@
 import pytest
-from django.contrib import admin
 from django.contrib.auth.models import Permission
 from django.db import connection
-from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from openday.feedback.admin import FeedbackAdmin
 from openday.feedback.models import Feedback, Photo
 from tests import factories
 from tests.feedback import images
@@ -182,20 +179,6 @@ def test_feedback_take_on_assigns_to_me(admin_client, superuser):
     )
     feedback.refresh_from_db()
     assert (feedback.status, feedback.assignee) == (Feedback.Status.IN_PROGRESS, superuser)
-
-
-def test_feedback_admin_queryset_goes_through_scope(superuser):
-    east = factories.DistrictFactory()
-    mine = factories.FeedbackFactory(district=east)
-    factories.FeedbackFactory(district=factories.DistrictFactory())
-
-    class EastOnly(FeedbackAdmin):
-        def scope_queryset(self, request, queryset):
-            return queryset.filter(district=east)
-
-    request = RequestFactory().get("/")
-    request.user = superuser
-    assert list(EastOnly(Feedback, admin.site).get_queryset(request)) == [mine]
 
 
 def test_photo_change_to_activity_of_other_event_is_refused(admin_client, sub_event):

@@ -29,25 +29,6 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.CreateModel(
-            name='AuditEntry',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('export', 'export'), ('view_phone', 'viewed full phone numbers')], max_length=12, verbose_name='action')),
-                ('target', models.CharField(max_length=300, verbose_name='what')),
-                ('row_count', models.PositiveIntegerField(default=0, verbose_name='rows')),
-                ('path', models.CharField(blank=True, max_length=300, verbose_name='page')),
-                ('ip_address', models.GenericIPAddressField(blank=True, null=True, verbose_name='address')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='when')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='staff member')),
-            ],
-            options={
-                'verbose_name': 'personal data access',
-                'verbose_name_plural': 'personal data accesses',
-                'ordering': ['-created_at', '-pk'],
-                'permissions': [('view_full_phone', 'Can see full phone numbers')],
-            },
-        ),
-        migrations.CreateModel(
             name='PhoneVerification',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),

@@ -1,0 +1,258 @@
+"""Guest lists for invited groups: read a CSV or XLSX file, check every row, show a
+preview, and register all rows through the booking service, or none of them.
+
+Columns (header row, English or Chinese): name, phone, group, activity. The activity is
+its number or its exact title; the group its name or short name; the pair must have an
+invitation, whose reserved places the guests take.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from openpyxl import load_workbook
+
+from openday.events.models import Invitation
+from openday.registrations import services
+from openday.registrations.models import Registration
+from openday.registrations.phone import normalise_phone
+
+from . import scope
+
+MAX_ROWS = 5000
+SIGNING_SALT = "openday.staff.guest_import"
+HEADERS = {
+    "name": {"name", "姓名", "名字"},
+    "phone": {"phone", "mobile", "手机", "手机号", "电话", "联系电话"},
+    "group": {"group", "invited group", "邀请对象", "组别"},
+    "activity": {"activity", "sub-event", "sub_event", "活动", "分场活动"},
+}
+
+
+@dataclass
+class RowError:
+    row: int
+    field: str
+    message: str
+
+
+@dataclass
+class ImportResult:
+    rows: list[dict] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    registrations: list = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.rows) and not self.errors
+
+
+def _read_table(upload) -> list[list[str]]:
+    name = upload.name.lower()
+    if name.endswith(".xlsx"):
+        workbook = load_workbook(upload, read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        table = []
+        for values in sheet.iter_rows(values_only=True):
+            table.append(["" if v is None else str(v).strip() for v in values])
+            if len(table) > MAX_ROWS + 1:
+                break
+        workbook.close()
+        return table
+    raw = upload.read()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ValueError(_("The file is not UTF-8 or GB18030 text."))
+    return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+
+
+def _columns(header: list[str]) -> dict[str, int] | None:
+    found = {}
+    for index, title in enumerate(header):
+        for key, names in HEADERS.items():
+            if title.strip().lower() in names:
+                found[key] = index
+    return found if len(found) == len(HEADERS) else None
+
+
+def guest_list_preview(upload, user) -> ImportResult:
+    result = ImportResult()
+    try:
+        table = _read_table(upload)
+    except Exception as error:  # a broken or foreign file: say so, never a 500
+        message = str(error) if isinstance(error, ValueError) else ""
+        result.errors.append(RowError(0, _("file"), message or _("The file cannot be read.")))
+        return result
+    if not any(any(row) for row in table):
+        result.errors.append(RowError(0, _("file"), _("The file is empty.")))
+        return result
+    columns = _columns(table[0])
+    if columns is None:
+        result.errors.append(
+            RowError(
+                1,
+                _("header"),
+                _("The first row must name the columns: name, phone, group, activity."),
+            )
+        )
+        return result
+    if len(table) - 1 > MAX_ROWS:
+        result.errors.append(
+            RowError(0, _("file"), _("At most %(max)d rows per file.") % {"max": MAX_ROWS})
+        )
+        return result
+    raw_rows = [
+        {
+            "row": number,
+            **{key: (row[index] if index < len(row) else "") for key, index in columns.items()},
+        }
+        for number, row in enumerate(table[1:], start=2)
+        if any(row)
+    ]
+    return check_rows(raw_rows, user)
+
+
+def check_rows(raw_rows: list[dict], user) -> ImportResult:
+    """Check each row against the database; row numbers are the file's (header is 1)."""
+    result = ImportResult()
+    sub_events = scope.sub_events_for(user)
+    invitations = {
+        (inv.sub_event_id, inv.group_id): inv
+        for inv in Invitation.objects.filter(sub_event__in=sub_events).select_related(
+            "group", "sub_event"
+        )
+    }
+    seen = set()
+    for raw in raw_rows:
+        number = raw["row"]
+        row_errors = []
+        name = raw.get("name", "").strip()
+        if not name:
+            row_errors.append(RowError(number, _("name"), _("The name is missing.")))
+        elif len(name) > 100:
+            row_errors.append(RowError(number, _("name"), _("The name is too long.")))
+        phone = ""
+        try:
+            phone = normalise_phone(raw.get("phone", ""))
+        except ValidationError as error:
+            row_errors.append(RowError(number, _("phone"), " ".join(error.messages)))
+        activity = str(raw.get("activity", "")).strip()
+        group = str(raw.get("group", "")).strip()
+        matches = [
+            inv
+            for inv in invitations.values()
+            if (str(inv.sub_event_id) == activity or inv.sub_event.title == activity)
+            and group in {inv.group.name, inv.group.slug}
+        ]
+        known_activity = any(
+            str(inv.sub_event_id) == activity or inv.sub_event.title == activity
+            for inv in invitations.values()
+        )
+        if not matches:
+            if not known_activity:
+                row_errors.append(
+                    RowError(
+                        number,
+                        _("activity"),
+                        _("No activity “%(activity)s” with invitations that you manage.")
+                        % {"activity": activity},
+                    )
+                )
+            else:
+                row_errors.append(
+                    RowError(
+                        number,
+                        _("group"),
+                        _("The group “%(group)s” has no invitation for this activity.")
+                        % {"group": group},
+                    )
+                )
+        elif len(matches) > 1:
+            row_errors.append(
+                RowError(
+                    number, _("activity"), _("Several activities have this title; use its number.")
+                )
+            )
+        invitation = matches[0] if len(matches) == 1 else None
+        if invitation is not None and phone:
+            key = (invitation.sub_event_id, phone)
+            if key in seen:
+                row_errors.append(
+                    RowError(number, _("phone"), _("This phone number is twice in the file."))
+                )
+            seen.add(key)
+        if row_errors:
+            result.errors.extend(row_errors)
+            continue
+        result.rows.append(
+            {
+                "row": number,
+                "name": name,
+                "phone": phone,
+                "invitation": invitation.pk,
+                "group": invitation.group.slug,
+                "group_name": invitation.group.name,
+                "activity": str(invitation.sub_event_id),
+                "activity_title": invitation.sub_event.title,
+                "sub_event": invitation.sub_event_id,
+            }
+        )
+    if not raw_rows:
+        result.errors.append(RowError(0, _("file"), _("The file has no guests.")))
+    return result
+
+
+def sign_rows(rows: list[dict]) -> str:
+    return signing.dumps(rows, salt=SIGNING_SALT, compress=True)
+
+
+def unsign_rows(value: str) -> list[dict] | None:
+    try:
+        return signing.loads(value, salt=SIGNING_SALT, max_age=3600)
+    except signing.BadSignature:
+        return None
+
+
+def guest_list_import(rows: list[dict], user) -> ImportResult:
+    """Register every row through the booking service in one transaction; when any row is
+    refused (places taken, already registered), roll back all and report the rows."""
+    checked = check_rows(rows, user)
+    if checked.errors:
+        return checked
+    codes = dict(
+        Invitation.objects.filter(pk__in={row["invitation"] for row in checked.rows}).values_list(
+            "pk", "code"
+        )
+    )
+    result = ImportResult(rows=checked.rows)
+    with transaction.atomic():
+        for row in checked.rows:
+            try:
+                booking = services.registration_create(
+                    sub_event_id=row["sub_event"],
+                    name=row["name"],
+                    phone=row["phone"],
+                    invitation_code=codes[row["invitation"]],
+                    source=Registration.Source.IMPORT,
+                    created_by=user,
+                )
+            except services.BookingError as error:
+                field_name = _("phone") if error.code == "duplicate" else _("activity")
+                result.errors.append(RowError(row["row"], field_name, str(error.message)))
+            else:
+                result.registrations.append(booking.registration)
+        if result.errors:
+            result.registrations = []
+            transaction.set_rollback(True)
+    return result

@@ -1,0 +1,78 @@
+"""What a staff member may see: the one place that decides district scoping.
+
+City organisers (and superusers) hold `staff.all_districts` and see everything. Anyone
+else sees only the districts on their `StaffProfile`; activities without a district (the
+main venue, city-wide sessions) belong to city organisers alone. Every admin queryset,
+list filter, autocomplete, form choice, export, dashboard figure and the check-in page
+narrow their rows through these functions.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from openday.events.models import District, SubEvent
+
+ALL_DISTRICTS = "staff.all_districts"
+CHECK_IN = "staff.check_in"
+VIEW_FULL_PHONE = "staff.view_full_phone"
+
+
+def sees_all_districts(user) -> bool:
+    return user.is_active and (user.is_superuser or user.has_perm(ALL_DISTRICTS))
+
+
+def district_ids(user) -> list[int]:
+    """The districts a scoped user is assigned to (cached on the user for the request)."""
+    if not hasattr(user, "_staff_district_ids"):
+        user._staff_district_ids = [row["district_id"] for row in _profile_ids(user, "districts")]
+    return user._staff_district_ids
+
+
+def _profile_ids(user, relation: str):
+    from .models import StaffProfile
+
+    through = getattr(StaffProfile, relation).through
+    column = "district_id" if relation == "districts" else "subevent_id"
+    return through.objects.filter(staffprofile__user=user).values(column)
+
+
+def district_q(user, path: str) -> Q:
+    """A filter on `path` (the lookup from a model to its District) that keeps the rows
+    `user` may see. Call only for a user who does not see all districts."""
+    return Q(**{f"{path}__in": district_ids(user)})
+
+
+def restrict(queryset: QuerySet, user, *paths: str) -> QuerySet:
+    """Keep the rows of `queryset` whose district (through any of `paths`) is one of the
+    user's. With several paths a row needs to match only one of them."""
+    if sees_all_districts(user):
+        return queryset
+    condition = Q(pk__in=[])
+    for path in paths:
+        condition |= district_q(user, path)
+    return queryset.filter(condition)
+
+
+def districts_for(user) -> QuerySet:
+    return restrict(District.objects.all(), user, "pk")
+
+
+def sub_events_for(user) -> QuerySet:
+    return restrict(SubEvent.objects.all(), user, "district")
+
+
+def check_in_sub_events(user) -> QuerySet:
+    """Activities the user may check people in for: all for city organisers, their
+    districts' for district organisers, and the assigned ones for volunteers."""
+    if not user.is_active or not user.has_perm(CHECK_IN):
+        return SubEvent.objects.none()
+    if sees_all_districts(user):
+        return SubEvent.objects.all()
+    return SubEvent.objects.filter(
+        Q(district__in=district_ids(user)) | Q(pk__in=_profile_ids(user, "sub_events"))
+    )
+
+
+def may_view_full_phone(user) -> bool:
+    return user.is_active and user.has_perm(VIEW_FULL_PHONE)

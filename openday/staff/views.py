@@ -1,0 +1,257 @@
+"""Staff pages outside the admin: check-in at the door, the dashboard, messages to
+registrants and the guest-list import. Each view narrows what it reads through `scope`."""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib import messages
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, Sum
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from openday.events.models import Event, SubEvent
+from openday.registrations.models import Registration
+
+from . import dashboard, exports, imports, scope
+from . import services as staff_services
+from .forms import GuestImportForm, StaffMessageForm
+from .messaging import staff_message_send
+
+REFERENCE_CLEAN = re.compile(r"[\s\-]+")
+
+
+def _log_change(user, registration: Registration, message: str) -> None:
+    # Staff changes made outside the admin still appear in the object's admin history.
+    LogEntry.objects.log_actions(user.pk, [registration], CHANGE, change_message=message)
+
+
+def reference_from_scan(text: str) -> str:
+    """A ticket's QR code carries the signed reference; people type the bare reference."""
+    text = (text or "").strip()
+    if ":" in text:
+        return Registration.reference_from_checkin_code(text) or ""
+    return REFERENCE_CLEAN.sub("", text).upper()[:12]
+
+
+def _counter(sub_event: SubEvent) -> dict:
+    totals = (
+        Registration.objects.confirmed()
+        .filter(sub_event=sub_event)
+        .aggregate(
+            expected=Sum("party_size", default=0),
+            checked_in=Sum("party_size", default=0, filter=Q(checked_in_at__isnull=False)),
+        )
+    )
+    return {"checked_in": totals["checked_in"], "expected": totals["expected"]}
+
+
+@login_required
+@permission_required(scope.CHECK_IN, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def checkin(request):
+    allowed = scope.check_in_sub_events(request.user).select_related("venue")
+    sub_event = None
+    sub_event_id = request.POST.get("sub_event") or request.GET.get("sub_event")
+    if sub_event_id:
+        if not str(sub_event_id).isdigit():
+            raise Http404
+        sub_event = get_object_or_404(allowed, pk=sub_event_id)
+    if request.method == "POST":
+        return _checkin_confirm(request, sub_event)
+
+    today = timezone.localdate()
+    choices = allowed.filter(is_cancelled=False, ends_at__date__gte=today).order_by(
+        "starts_at", "pk"
+    )[:200]
+    context = {"sub_event": sub_event, "choices": choices, "code": ""}
+    code = request.GET.get("code", "")
+    if sub_event is not None:
+        context["counter"] = _counter(sub_event)
+        if code.strip():
+            context.update(_checkin_lookup(sub_event, code))
+    return render(request, "staff/checkin.html", context)
+
+
+def _checkin_lookup(sub_event: SubEvent, code: str) -> dict:
+    reference = reference_from_scan(code)
+    result = {"code": code.strip()[:100]}
+    registration = (
+        Registration.objects.select_related("sub_event", "invitation__group")
+        .filter(reference=reference)
+        .first()
+        if reference
+        else None
+    )
+    if registration is None:
+        result["refusal"] = _("No registration with this reference.")
+        return result
+    refusal = staff_services.check_in_refusal(registration, sub_event_id=sub_event.pk)
+    if registration.sub_event_id == sub_event.pk:
+        # Who it is is shown only for this door's own tickets.
+        result["registration"] = registration
+    if refusal is not None:
+        result["refusal"] = refusal.message
+        result["refusal_code"] = refusal.code
+    return result
+
+
+def _checkin_confirm(request, sub_event):
+    if sub_event is None:
+        raise Http404
+    reference = reference_from_scan(request.POST.get("reference", ""))
+    registration = Registration.objects.filter(reference=reference).first()
+    back = f"{reverse('staff:checkin')}?{urlencode({'sub_event': sub_event.pk})}"
+    if registration is None:
+        messages.error(request, _("No registration with this reference."))
+        return HttpResponseRedirect(back)
+    try:
+        done = staff_services.registration_check_in(
+            registration=registration, sub_event_id=sub_event.pk
+        )
+    except staff_services.CheckInRefused as refusal:
+        messages.error(request, f"{registration.reference}: {refusal.message}")
+        return HttpResponseRedirect(back)
+    _log_change(request.user, done, _("Checked in at the door."))
+    messages.success(
+        request,
+        _("Checked in: %(name)s, %(count)d people.")
+        % {"name": done.name, "count": done.party_size},
+    )
+    return HttpResponseRedirect(back)
+
+
+@login_required
+@permission_required(scope.CHECK_IN, raise_exception=True)
+def checkin_counter(request, pk: int):
+    sub_event = get_object_or_404(scope.check_in_sub_events(request.user), pk=pk)
+    return JsonResponse(_counter(sub_event))
+
+
+def _dashboard_choice(request):
+    """The open day and (optionally) the district the dashboard shows; a district the user
+    may not see is "not found"."""
+    user = request.user
+    if not (scope.sees_all_districts(user) or user.has_perm("events.view_subevent")):
+        raise PermissionDenied
+    events = Event.objects.order_by("-starts_on")
+    event_id = request.GET.get("event", "")
+    event = events.filter(pk=event_id).first() if event_id.isdigit() else None
+    district = None
+    district_id = request.GET.get("district", "")
+    if district_id:
+        if not district_id.isdigit():
+            raise Http404
+        district = get_object_or_404(scope.districts_for(user), pk=district_id)
+    return events, event or Event.objects.current() or events.first(), district
+
+
+@login_required
+def dashboard_view(request):
+    events, event, district = _dashboard_choice(request)
+    context = {
+        "events": events[:50],
+        "event": event,
+        "district": district,
+        "districts": scope.districts_for(request.user),
+    }
+    if event is not None:
+        context["report"] = dashboard.event_report(event, request.user, district)
+    return render(request, "staff/dashboard.html", context)
+
+
+@login_required
+def dashboard_csv(request):
+    _events, event, district = _dashboard_choice(request)
+    if event is None:
+        raise Http404
+    report = dashboard.event_report(event, request.user, district)
+    name = f"dashboard-{event.slug}{f'-{district.slug}' if district else ''}.csv"
+    return exports.csv_response(iter(dashboard.report_rows(report)), name)
+
+
+@login_required
+@permission_required("staff.add_staffmessage", raise_exception=True)
+def message_registrants(request, pk: int):
+    sub_event = get_object_or_404(scope.sub_events_for(request.user), pk=pk)
+    form = StaffMessageForm(request.POST or None, sub_event=sub_event)
+    if request.method == "POST" and form.is_valid():
+        message = staff_message_send(
+            sub_event=sub_event,
+            kind=form.cleaned_data["kind"],
+            subject=form.cleaned_data["subject"],
+            body=form.cleaned_data["body"],
+            statuses=form.cleaned_data["statuses"],
+            checked_in=form.cleaned_data["checked_in"],
+            sent_by=request.user,
+        )
+        count = message.deliveries.count()
+        LogEntry.objects.log_actions(
+            request.user.pk,
+            [sub_event],
+            CHANGE,
+            change_message=_("Message “%(subject)s” sent to %(count)d registrations.")
+            % {"subject": message.subject, "count": count},
+        )
+        messages.success(
+            request, _("Message queued for %(count)d registrations.") % {"count": count}
+        )
+        return HttpResponseRedirect(reverse("staff:message", args=[sub_event.pk]))
+    sent = sub_event.staff_messages.select_related("sent_by").order_by("-created_at")[:20]
+    return render(
+        request,
+        "staff/message.html",
+        {"sub_event": sub_event, "form": form, "sent": sent},
+    )
+
+
+@login_required
+@permission_required("registrations.add_registration", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def guest_import(request):
+    """Upload → preview with row errors → confirm. The confirmed rows travel signed in the
+    form, so nothing is stored between the two steps and nothing is written before."""
+    context = {"form": GuestImportForm()}
+    if request.method == "POST" and "rows" in request.POST:
+        return _guest_import_confirm(request)
+    if request.method == "POST":
+        form = GuestImportForm(request.POST, request.FILES)
+        context["form"] = form
+        if form.is_valid():
+            preview = imports.guest_list_preview(form.cleaned_data["file"], request.user)
+            context["preview"] = preview
+            if preview.ok:
+                context["signed_rows"] = imports.sign_rows(preview.rows)
+    return render(request, "staff/guest_import.html", context)
+
+
+def _guest_import_confirm(request):
+    rows = imports.unsign_rows(request.POST.get("rows", ""))
+    if rows is None:
+        messages.error(request, _("The preview expired or was changed; upload the file again."))
+        return HttpResponseRedirect(reverse("staff:guest_import"))
+    result = imports.guest_list_import(rows, request.user)
+    if result.errors:
+        return render(
+            request,
+            "staff/guest_import.html",
+            {"form": GuestImportForm(), "preview": result},
+        )
+    LogEntry.objects.log_actions(
+        request.user.pk,
+        result.registrations,
+        ADDITION,
+        change_message=_("Registered from a guest list import."),
+    )
+    messages.success(
+        request, _("%(count)d guests registered.") % {"count": len(result.registrations)}
+    )
+    return HttpResponseRedirect(reverse("admin:registrations_registration_changelist"))
