@@ -1,7 +1,5 @@
 from django import forms
-from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
@@ -10,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from openday.events.models import District, Event, SubEvent
+from openday.registrations import ratelimit
 from openday.registrations.models import Registration
 
 from .forms import SuggestionForm, SurveyForm
@@ -27,20 +26,11 @@ SUGGESTION_WINDOW_SECONDS = 600
 
 
 def suggestion_rate_limited(request) -> bool:
-    """Whether this client has sent too many suggestions lately (5 per 10 minutes per IP
-    address), counted in the shared cache so every app server sees the same count.
-    `OPENDAY_RATELIMIT=off` turns it off for benchmarks."""
-    if not settings.OPENDAY_RATELIMIT:
-        return False
-    key = f"openday:feedback:suggest:{request.META.get('REMOTE_ADDR', '')}"
-    cache.add(key, 0, SUGGESTION_WINDOW_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        # The entry expired between add and incr: this is the first in a new window.
-        cache.set(key, 1, SUGGESTION_WINDOW_SECONDS)
-        count = 1
-    return count > SUGGESTIONS_PER_WINDOW
+    """Whether this client has sent too many suggestions lately (5 per 10 minutes per
+    address), through the site's one rate limiter, so every app server sees the same
+    count and the address is read behind proxies as everywhere else."""
+    rate = f"{SUGGESTIONS_PER_WINDOW}/{SUGGESTION_WINDOW_SECONDS}"
+    return ratelimit.retry_after(request, scope="suggestion", address_rate=rate) is not None
 
 
 def _published_event(slug: str) -> Event:

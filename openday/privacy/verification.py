@@ -33,10 +33,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from openday.registrations.phone import normalise_phone
+from openday.registrations.ratelimit import limit_hit
 
 from . import sms
 from .models import PhoneVerification
-from .ratelimit import limit_hit
 
 logger = logging.getLogger(__name__)
 

@@ -88,15 +88,38 @@ def _hit(key: str, rate: str, now: float) -> int | None:
     return max(1, math.ceil((bucket + 1) * window - now))
 
 
+def limit_hit(key: str, *, limit: int, window_seconds: int) -> bool:
+    """Count one hit for `key` (which must hold no personal data: hash a phone number
+    first); True while the window holds at most `limit` hits. For limits that are not
+    about a request's address, such as SMS codes sent to one number."""
+    if not settings.OPENDAY_RATELIMIT:
+        return True
+    try:
+        return _hit(key, f"{limit}/{window_seconds}", time.time()) is None
+    except Exception:
+        logger.exception("rate limiter cache unavailable; letting the request through")
+        return True
+
+
 def retry_after(
-    request: HttpRequest, *, phone: str | None = None, scope: str = "booking"
+    request: HttpRequest,
+    *,
+    phone: str | None = None,
+    scope: str = "booking",
+    address_rate: str | None = None,
 ) -> int | None:
     """Count an attempt; seconds to wait if the client or the phone number is over its
-    limit, else None. See the module docstring."""
+    limit, else None. `address_rate` ("count/seconds") replaces OPENDAY_RATELIMIT_ADDRESS
+    for scopes that need a tighter limit per address. See the module docstring."""
     if not settings.OPENDAY_RATELIMIT:
         return None
     now = time.time()
-    keys = [(f"{scope}:addr:{client_address(request)}", settings.OPENDAY_RATELIMIT_ADDRESS)]
+    keys = [
+        (
+            f"{scope}:addr:{client_address(request)}",
+            address_rate or settings.OPENDAY_RATELIMIT_ADDRESS,
+        )
+    ]
     if phone:
         try:
             normal = normalise_phone(phone)
