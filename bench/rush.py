@@ -18,6 +18,7 @@ import asyncio
 import json
 import os
 import random
+import secrets
 import statistics
 import subprocess
 import sys
@@ -62,6 +63,11 @@ def admin_sql(base: str, sql: str) -> None:
     with connection.cursor() as cursor:
         cursor.execute(sql)
     connection.close()
+
+
+# Production settings (DEBUG off) refuse to start without a real key; this run's own key
+# reaches the migrate and gunicorn processes through the environment.
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
 
 
 def setup_django(url: str) -> None:
