@@ -11,8 +11,10 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Path, Query, Status
+from ninja.decorators import decorate_view
 from ninja.errors import HttpError, ValidationError
 
+from openday.events.caching import cache_public_page, etag_from_content
 from openday.events.models import Event, SubEvent
 from openday.registrations import ratelimit, services
 from openday.registrations.models import Registration
@@ -214,15 +216,19 @@ def _public_sub_events():
 
 
 # --- Programme ------------------------------------------------------------------------
+# Public reads are served from the page cache (a few seconds, never past a registration
+# window's edge, dropped when staff change the programme) with an ETag, like the pages.
 
 
 @api.get("/events", response=list[EventOut], tags=["programme"])
+@decorate_view(cache_public_page, etag_from_content)
 def list_events(request: HttpRequest):
     """Published open days, the latest first."""
     return [_event_out(request, event) for event in Event.objects.published()]
 
 
 @api.get("/events/{slug}", response={200: EventOut, **NOT_FOUND}, tags=["programme"])
+@decorate_view(cache_public_page, etag_from_content)
 def get_event(request: HttpRequest, slug: str = Path(..., pattern=SLUG_PATTERN, max_length=80)):
     event = Event.objects.published().filter(slug=slug).first()
     if event is None:
@@ -233,6 +239,7 @@ def get_event(request: HttpRequest, slug: str = Path(..., pattern=SLUG_PATTERN, 
 @api.get(
     "/subevents", response={200: list[SubEventOut], 422: ValidationErrorOut}, tags=["programme"]
 )
+@decorate_view(cache_public_page, etag_from_content)
 def list_sub_events(
     request: HttpRequest,
     event: str | None = Query(None, pattern=SLUG_PATTERN, max_length=80),
@@ -258,6 +265,7 @@ def list_sub_events(
 
 
 @api.get("/subevents/{id}", response={200: SubEventOut, **NOT_FOUND}, tags=["programme"])
+@decorate_view(cache_public_page, etag_from_content)
 def get_sub_event(request: HttpRequest, id: int = Path(..., ge=1, le=MAX_ID)):  # noqa: A002
     sub_event = _public_sub_events().filter(pk=id).first()
     if sub_event is None:
