@@ -351,6 +351,8 @@ OPENDAY_NOSHOW_BAN_DAYS = int(os.environ.get("OPENDAY_NOSHOW_BAN_DAYS", "90"))
 # carrier-grade NAT. The address is read by openday.privacy.network.client_ip.
 OPENDAY_RATELIMIT_ADDRESS = os.environ.get("OPENDAY_RATELIMIT_ADDRESS", "300/60")
 OPENDAY_RATELIMIT_PHONE = os.environ.get("OPENDAY_RATELIMIT_PHONE", "10/600")
+# The pages behind a manage link (/r/<token>/...), per address: against guessing tokens.
+OPENDAY_RATELIMIT_MANAGE = os.environ.get("OPENDAY_RATELIMIT_MANAGE", "60/60")
 
 LOGGING = {
     "version": 1,

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
 
+from openday.privacy import sms
 from tests import factories
 
 
@@ -34,6 +35,15 @@ def _fresh_cache(settings):
 def page_cache(settings):
     """The public page cache on, as in production."""
     settings.OPENDAY_PAGE_CACHE_SECONDS = 30
+
+
+@pytest.fixture
+def sms_outbox(settings):
+    """Text messages kept in memory (`openday.privacy.sms.outbox`) instead of sent."""
+    settings.OPENDAY_SMS_BACKEND = "openday.privacy.sms.backends.locmem.SmsBackend"
+    sms.outbox.clear()
+    yield sms.outbox
+    sms.outbox.clear()
 
 
 @pytest.fixture

@@ -16,6 +16,8 @@ from ninja.errors import HttpError, ValidationError
 
 from openday.events.caching import cache_public_page, etag_from_content
 from openday.events.models import Event, SubEvent
+from openday.privacy import verification
+from openday.privacy.network import client_ip
 from openday.registrations import ratelimit, services
 from openday.registrations.models import Registration
 
@@ -31,6 +33,8 @@ from .schemas import (
     RegistrationOut,
     SubEventOut,
     ValidationErrorOut,
+    VerificationIn,
+    VerificationSentOut,
 )
 
 api = NinjaAPI(
@@ -277,6 +281,40 @@ def get_sub_event(request: HttpRequest, id: int = Path(..., ge=1, le=MAX_ID)):  
 
 
 @api.post(
+    "/verifications",
+    response={
+        202: VerificationSentOut,
+        429: RateLimitedOut,
+        503: ErrorOut,
+        400: ErrorOut,
+        422: ValidationErrorOut,
+    },
+    tags=["registration"],
+)
+def create_verification(request: HttpRequest, payload: VerificationIn):
+    """Text a 6-digit code to a phone number, for `verification_code` when registering
+    (only needed when the site checks phone numbers). The answer is the same whether or
+    not the number is registered for anything. `429` with Retry-After when the number or
+    the client asked too often; `503` `sms_failed` when the text could not be sent."""
+    try:
+        verification.verification_send(phone=payload.phone, client_address=client_ip(request))
+    except verification.VerificationRateLimited as error:
+        response = api.create_response(
+            request,
+            {"code": error.code, "message": str(error.message), "retry_after": 60},
+            status=429,
+        )
+        response["Retry-After"] = "60"
+        return response
+    except verification.VerificationSendFailed as error:
+        return Status(503, {"code": error.code, "message": str(error.message)})
+    return Status(
+        202,
+        {"message": _("A code is on its way by text message. It is valid for a few minutes.")},
+    )
+
+
+@api.post(
     "/subevents/{id}/registrations",
     response={
         201: RegistrationCreatedOut,
@@ -292,12 +330,21 @@ def create_registration(
     id: int = Path(..., ge=1, le=MAX_ID),  # noqa: A002
 ):
     """Register for an activity. `201` with `status` confirmed or waitlisted; `409` with
-    `code` full, duplicate, closed or suspended; `422` with messages per field; `429`
+    `code` full, duplicate, closed or suspended; `422` with messages per field (among
+    them `verification_code` when the site checks phone numbers); `429`
     with Retry-After and `code` rate_limited (too many attempts from one client or for
     one phone) or busy (the database could not take the booking in time)."""
     wait = ratelimit.retry_after(request, phone=payload.phone, scope="booking")
     if wait is not None:
         return _rate_limited(request, wait)
+    if verification.verification_required():
+        # Just before the booking and outside any transaction: a wrong guess stays counted.
+        if not payload.verification_code.strip():
+            return Status(422, _invalid({"verification_code": [_("Enter the code.")]}))
+        try:
+            verification.verification_check(phone=payload.phone, code=payload.verification_code)
+        except verification.VerificationError as error:
+            return Status(422, _invalid({"verification_code": [str(error.message)]}))
     try:
         booking = services.registration_create(
             sub_event_id=id,

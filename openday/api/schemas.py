@@ -32,6 +32,13 @@ def _printable(value: str, *, multiline: bool = False) -> str:
     return value
 
 
+def _checked_phone(value: str) -> str:
+    try:
+        return normalise_phone(_printable(value))
+    except DjangoValidationError as error:
+        raise PydanticCustomError("invalid_phone", str(error.messages[0])) from error
+
+
 class ErrorOut(Schema):
     code: str = Field(description="Stable, for programs: full, duplicate, closed, ...")
     message: str = Field(description="For people, in the language of Accept-Language.")
@@ -101,6 +108,14 @@ class RegistrationIn(Schema):
     party_size: int = Field(1, ge=1, le=20)
     invitation_code: str = Field("", max_length=32)
     consent: bool = Field(description="Must be true: consent to the use of personal data.")
+    verification_code: str = Field(
+        "",
+        max_length=20,
+        description=(
+            "The 6-digit code texted by `POST /verifications`; required when the site checks "
+            "phone numbers (otherwise ignored)."
+        ),
+    )
 
     @field_validator("name")
     @classmethod
@@ -113,10 +128,7 @@ class RegistrationIn(Schema):
     @field_validator("phone")
     @classmethod
     def _phone(cls, value: str) -> str:
-        try:
-            return normalise_phone(_printable(value))
-        except DjangoValidationError as error:
-            raise PydanticCustomError("invalid_phone", str(error.messages[0])) from error
+        return _checked_phone(value)
 
     @field_validator("email")
     @classmethod
@@ -145,6 +157,19 @@ class RegistrationIn(Schema):
                 _("Registration needs your consent to the use of your personal data."),
             )
         return value
+
+
+class VerificationIn(Schema):
+    phone: str = Field(max_length=32, description="Mainland mobile number, any spelling.")
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        return _checked_phone(value)
+
+
+class VerificationSentOut(Schema):
+    message: str = Field(description="For people, in the language of Accept-Language.")
 
 
 class RegistrationCreatedOut(Schema):

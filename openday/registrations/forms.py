@@ -17,6 +17,7 @@ from .services import (
     DuplicateRegistration,
     InvalidInvitationCode,
     InvalidPartySize,
+    NoShowSuspended,
 )
 
 
@@ -126,6 +127,8 @@ class RegistrationForm(forms.Form):
             )
         elif isinstance(error, InvalidInvitationCode):
             self.add_error("invitation_code", ValidationError(error.message, code=error.code))
+        elif isinstance(error, NoShowSuspended):
+            self.add_error("phone", ValidationError(str(error.message), code=error.code))
         elif isinstance(error, InvalidPartySize):
             self.add_error("party_size", ValidationError(error.message, code=error.code))
         else:

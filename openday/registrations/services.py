@@ -28,6 +28,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from openday.events.models import Invitation, SubEvent
+from openday.privacy.consent import consent_statement_current
 
 from . import notifications
 from .models import NoShowPardon, Registration, new_reference
@@ -299,6 +300,9 @@ def registration_create(
         until = no_show_suspended_until(phone)
         if until is not None:
             raise NoShowSuspended(until)
+    # The statement the person agreed to, frozen on the first booking through any channel
+    # (form, API, staff, import); outside the lock, as it concerns no seat.
+    consent = consent_statement_current()
 
     with transaction.atomic():
         sub_event = _lock_sub_event(sub_event_id)
@@ -318,7 +322,7 @@ def registration_create(
             status=status,
             source=source,
             language=language or settings.LANGUAGE_CODE,
-            consent_version=settings.OPENDAY_CONSENT_VERSION,
+            consent_version=consent.version,
             consent_given_at=now,
             created_by=created_by,
         )

@@ -4,10 +4,14 @@ secret link, cancelling, and the calendar file.
 Seats change only through `services.registration_create` and `services.registration_cancel`.
 """
 
+import functools
+
 import segno
 from django.conf import settings
 from django.contrib import messages
+from django.core import signing
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
@@ -18,8 +22,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from openday.events import ics
 from openday.events.models import SubEvent
+from openday.privacy import retention, verification
+from openday.privacy.consent import consent_statement_current
+from openday.privacy.models import ConsentStatement
+from openday.privacy.network import client_ip
 
-from . import notifications, services
+from . import notifications, ratelimit, services
 from .forms import RegistrationForm
 from .models import Registration
 
@@ -68,6 +76,157 @@ def _to_earlier_booking(request, token: str):
     return redirect(Registration.manage_url_for(token))
 
 
+# The form's second step (OPENDAY_PHONE_VERIFICATION): what the person typed in the first
+# step travels in a signed hidden field, never the code, and expires with the code's time
+# plus a margin for a slow text message.
+PENDING_SALT = "openday.registrations.pending"
+PENDING_SECONDS = 30 * 60
+PENDING_FIELDS = ("name", "phone", "email", "party_size", "invitation_code", "form_token")
+
+
+def _consent_text() -> str:
+    """The frozen consent statement in the active language. A statement never changes
+    under its version, so its texts are cached: the busiest page costs no query for it."""
+    key = f"openday:consent:{settings.OPENDAY_CONSENT_VERSION}"
+    texts = cache.get(key)
+    if texts is None:
+        texts = consent_statement_current().texts
+        cache.set(key, texts, timeout=None)
+    return ConsentStatement(texts=texts).text_for(get_language())
+
+
+def _too_many(request, wait: int) -> HttpResponse:
+    response = render(request, "429.html", status=429)
+    response["Retry-After"] = str(wait)
+    return response
+
+
+def _pending_dump(form: RegistrationForm) -> str:
+    data = {field: form.cleaned_data[field] for field in PENDING_FIELDS}
+    return signing.dumps(data, salt=PENDING_SALT, compress=True)
+
+
+def _pending_load(value: str) -> dict | None:
+    try:
+        data = signing.loads(value, salt=PENDING_SALT, max_age=PENDING_SECONDS)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict):
+        return None
+    return {field: str(data.get(field, "")) for field in PENDING_FIELDS} | {"consent": "on"}
+
+
+def _book(request, sub_event: SubEvent, form: RegistrationForm):
+    """Book from a valid form: the redirect to the new (or earlier) registration, or None
+    with the refusal added to the form."""
+    form_token = form.cleaned_data["form_token"]
+    phone = form.cleaned_data["phone"]
+    earlier = _booked_with(form_token, phone)
+    if earlier:
+        return _to_earlier_booking(request, earlier)
+    try:
+        booking = services.registration_create(
+            sub_event_id=sub_event.pk,
+            name=form.cleaned_data["name"],
+            phone=phone,
+            email=form.cleaned_data["email"],
+            party_size=form.cleaned_data["party_size"],
+            invitation_code=form.cleaned_data["invitation_code"],
+            source=Registration.Source.WEB,
+            language=get_language(),
+        )
+    except services.BookingError as error:
+        # The same page submitted twice: the first submit may have booked while this one
+        # waited for the lock.
+        earlier = _booked_with(form_token, phone)
+        if earlier:
+            return _to_earlier_booking(request, earlier)
+        form.add_booking_error(error)
+        return None
+    _remember_booking(form_token, phone, booking.token)
+    if booking.registration.status == Registration.Status.CONFIRMED:
+        messages.success(request, _("You are registered. This is your ticket."))
+    else:
+        messages.info(
+            request,
+            _(
+                "The activity is full, so you are on the waiting list. If a place"
+                " frees up it is yours at once and this page will show it."
+            ),
+        )
+    return redirect(booking.manage_url)
+
+
+def _send_code(request, form: RegistrationForm) -> str | None:
+    """Text a code to the form's phone; the error message to show, or None when sent."""
+    try:
+        verification.verification_send(
+            phone=form.cleaned_data["phone"], client_address=client_ip(request)
+        )
+    except ValidationError as error:
+        return error.messages[0]
+    except verification.VerificationError as error:
+        return str(error.message)
+    return None
+
+
+def _verify_step(request, sub_event, form, *, error=None, sent=False, status=200):
+    return render(
+        request,
+        "registrations/verify.html",
+        {
+            "sub_event": sub_event,
+            "pending": _pending_dump(form),
+            "phone": form.cleaned_data["phone"],
+            "error": error,
+            "sent": sent,
+        },
+        status=status,
+    )
+
+
+def _register_post(request, sub_event: SubEvent):
+    """The POST path of the form: a response, or the bound form to show again."""
+    pending = request.POST.get("pending")
+    if pending is not None and verification.verification_required():
+        data = _pending_load(pending)
+        if data is None:
+            messages.error(request, _("The form has expired. Please enter your details again."))
+            return RegistrationForm(sub_event=sub_event)
+        form = RegistrationForm(data, sub_event=sub_event)
+    else:
+        form = RegistrationForm(request.POST, sub_event=sub_event)
+    wait = ratelimit.retry_after(request, phone=form.data.get("phone"), scope="booking")
+    if wait is not None:
+        return _too_many(request, wait)
+    if not form.is_valid():
+        return form
+    if not verification.verification_required():
+        return _book(request, sub_event, form) or form
+    if pending is None:
+        # First step done: text the code and ask for it.
+        error = _send_code(request, form)
+        if error is not None:
+            form.add_error(None, error)
+            return form
+        return _verify_step(request, sub_event, form, sent=True)
+    if request.POST.get("action") == "resend":
+        error = _send_code(request, form)
+        return _verify_step(request, sub_event, form, error=error, sent=error is None)
+    # The code page sent twice (a double click): the first one spent the code and booked.
+    earlier = _booked_with(form.cleaned_data["form_token"], form.cleaned_data["phone"])
+    if earlier:
+        return _to_earlier_booking(request, earlier)
+    # Checked before the booking and outside any transaction: a wrong guess stays counted.
+    try:
+        verification.verification_check(
+            phone=form.cleaned_data["phone"], code=request.POST.get("code", "")
+        )
+    except verification.VerificationError as error:
+        return _verify_step(request, sub_event, form, error=str(error.message))
+    return _book(request, sub_event, form) or form
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def register(request, event_slug, pk):
@@ -75,44 +234,10 @@ def register(request, event_slug, pk):
         SubEvent.objects.published().for_listing(), pk=pk, event__slug=event_slug
     )
     if request.method == "POST":
-        form = RegistrationForm(request.POST, sub_event=sub_event)
-        if form.is_valid():
-            form_token = form.cleaned_data["form_token"]
-            phone = form.cleaned_data["phone"]
-            earlier = _booked_with(form_token, phone)
-            if earlier:
-                return _to_earlier_booking(request, earlier)
-            try:
-                booking = services.registration_create(
-                    sub_event_id=sub_event.pk,
-                    name=form.cleaned_data["name"],
-                    phone=phone,
-                    email=form.cleaned_data["email"],
-                    party_size=form.cleaned_data["party_size"],
-                    invitation_code=form.cleaned_data["invitation_code"],
-                    source=Registration.Source.WEB,
-                    language=get_language(),
-                )
-            except services.BookingError as error:
-                # The same page submitted twice: the first submit may have booked while
-                # this one waited for the lock.
-                earlier = _booked_with(form_token, phone)
-                if earlier:
-                    return _to_earlier_booking(request, earlier)
-                form.add_booking_error(error)
-            else:
-                _remember_booking(form_token, phone, booking.token)
-                if booking.registration.status == Registration.Status.CONFIRMED:
-                    messages.success(request, _("You are registered. This is your ticket."))
-                else:
-                    messages.info(
-                        request,
-                        _(
-                            "The activity is full, so you are on the waiting list. If a place"
-                            " frees up it is yours at once and this page will show it."
-                        ),
-                    )
-                return redirect(booking.manage_url)
+        result = _register_post(request, sub_event)
+        if isinstance(result, HttpResponse):
+            return result
+        form = result
     else:
         form = RegistrationForm(sub_event=sub_event)
     return render(
@@ -122,9 +247,26 @@ def register(request, event_slug, pk):
             "sub_event": sub_event,
             "form": form,
             "form_open": sub_event.availability in FORM_STATES,
-            "retention_days": settings.OPENDAY_RETENTION_DAYS,
+            "consent_text": _consent_text(),
+            "verification": verification.verification_required(),
         },
     )
+
+
+def _limit_manage(view):
+    """The pages behind a manage link count requests per address in their own scope, so
+    that nobody can try token after token; a wrong token is still a plain 404."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        wait = ratelimit.retry_after(
+            request, scope="manage", address_rate=settings.OPENDAY_RATELIMIT_MANAGE
+        )
+        if wait is not None:
+            return _private(_too_many(request, wait))
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def _registration_or_404(token: str) -> Registration:
@@ -148,6 +290,7 @@ def _qr_svg(registration: Registration) -> str:
 
 
 @never_cache
+@_limit_manage
 @require_GET
 def manage(request, token):
     registration = _registration_or_404(token)
@@ -163,12 +306,14 @@ def manage(request, token):
                 "manage_link": request.build_absolute_uri(),
                 "qr_svg": _qr_svg(registration) if confirmed else "",
                 "can_cancel": registration.is_active and not registration.sub_event.is_past,
+                "can_erase": retention.registration_can_be_erased(registration),
             },
         )
     )
 
 
 @never_cache
+@_limit_manage
 @require_http_methods(["GET", "POST"])
 def cancel(request, token):
     registration = _registration_or_404(token)
@@ -194,6 +339,33 @@ def cancel(request, token):
 
 
 @never_cache
+@_limit_manage
+@require_http_methods(["GET", "POST"])
+def erase(request, token):
+    """ "Delete my data", once the activity is over: a confirmation page, then (POST) the
+    registration is anonymised and its manage link leads nowhere."""
+    registration = _registration_or_404(token)
+    if request.method == "POST":
+        try:
+            retention.registration_erase(registration=registration)
+        except retention.ErasureNotAllowed as error:
+            messages.error(request, str(error.message))
+            return redirect(Registration.manage_url_for(token))
+        return _private(render(request, "registrations/erased.html"))
+    if not retention.registration_can_be_erased(registration):
+        messages.error(request, str(retention.ErasureNotAllowed.message))
+        return redirect(Registration.manage_url_for(token))
+    return _private(
+        render(
+            request,
+            "registrations/erase.html",
+            {"registration": registration, "sub_event": registration.sub_event, "token": token},
+        )
+    )
+
+
+@never_cache
+@_limit_manage
 @require_GET
 def calendar_file(request, token):
     registration = _registration_or_404(token)

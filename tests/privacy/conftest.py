@@ -1,8 +1,6 @@
 import pytest
 from django.core.cache import cache
 
-from openday.privacy import sms
-
 
 @pytest.fixture(autouse=True)
 def _fresh_counters():
@@ -10,11 +8,3 @@ def _fresh_counters():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def sms_outbox(settings):
-    settings.OPENDAY_SMS_BACKEND = "openday.privacy.sms.backends.locmem.SmsBackend"
-    sms.outbox.clear()
-    yield sms.outbox
-    sms.outbox.clear()
