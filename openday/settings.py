@@ -360,7 +360,13 @@ LOGGING = {
     # Log lines never carry a phone number or a manage token (request paths under /r/).
     "filters": {"personal_data": {"()": "openday.privacy.logs.RedactPersonalData"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["personal_data"]},
+        # The level on the handler too: Django's own loggers pass their records up to it
+        # whatever the root logger's level.
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["personal_data"],
+            "level": os.environ.get("LOG_LEVEL", "INFO"),
+        },
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},

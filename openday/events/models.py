@@ -186,60 +186,51 @@ class SubEventQuerySet(models.QuerySet):
         """
         from openday.registrations.models import Registration
 
-        # No ordering in the subqueries: the models' default ordering would add joins
-        # (Invitation orders by group) and cost compile time on every booking.
-        confirmed = Registration.objects.filter(
-            sub_event=models.OuterRef("pk"), status=Registration.Status.CONFIRMED
-        ).order_by()
-        public_taken = Coalesce(
-            models.Subquery(
-                confirmed.filter(invitation__isnull=True)
-                .values("sub_event")
-                .annotate(total=Sum("party_size"))
-                .values("total")
-            ),
-            0,
-            output_field=models.IntegerField(),
-        )
-        invited_taken = Coalesce(
-            models.Subquery(
-                confirmed.filter(invitation__isnull=False)
-                .values("sub_event")
-                .annotate(total=Sum("party_size"))
-                .values("total")
-            ),
-            0,
-            output_field=models.IntegerField(),
-        )
-        invitation_seats = Coalesce(
-            models.Subquery(
-                Invitation.objects.filter(sub_event=models.OuterRef("pk"))
-                .order_by()
-                .values("sub_event")
-                .annotate(total=Sum("seats"))
-                .values("total")
-            ),
-            0,
-            output_field=models.IntegerField(),
-        )
-        held_for_invitations = Case(
+        def total(queryset, field):
+            # No ordering in the subqueries: the models' default ordering would add joins
+            # (Invitation orders by group) and cost compile time on every booking.
+            return Coalesce(
+                models.Subquery(
+                    queryset.filter(sub_event=models.OuterRef("pk"))
+                    .order_by()
+                    .values("sub_event")
+                    .annotate(total=Sum(field))
+                    .values("total")
+                ),
+                0,
+                output_field=models.IntegerField(),
+            )
+
+        confirmed = Registration.objects.filter(status=Registration.Status.CONFIRMED)
+        # Seats an invitation can still claim: all of them until the release time, none
+        # after it (its confirmed parties count as booked either way).
+        claimable = Case(
             When(
                 Q(invitations_release_at__isnull=False, invitations_release_at__lte=Now()),
-                then=F("invited_places"),
+                then=Value(0),
             ),
-            default=Greatest(F("invitation_seats"), F("invited_places")),
+            default=total(Invitation.objects.all(), "seats"),
             output_field=models.IntegerField(),
         )
+        invited = total(confirmed.filter(invitation__isnull=False), "party_size")
+        public = total(confirmed.filter(invitation__isnull=True), "party_size")
+        # Each annotation spells out its own subqueries, as SQL cannot name a column of the
+        # same SELECT: written so that each appears once per annotation, which keeps the
+        # query (built on every booking) cheap to compile and to run.
+        #   reserved = max(invited, claimable)
+        #   places_left = max(0, capacity - public - reserved)
+        #               = max(0, capacity - max(all confirmed, public + claimable))
         return self.annotate(
-            public_places=public_taken,
-            invited_places=invited_taken,
-            invitation_seats=invitation_seats,
-        ).annotate(
-            confirmed_places=F("public_places") + F("invited_places"),
-            reserved_places=held_for_invitations,
+            confirmed_places=total(confirmed, "party_size"),
+            reserved_places=Greatest(invited, claimable, output_field=models.IntegerField()),
             places_left=Greatest(
                 ExpressionWrapper(
-                    F("capacity") - F("public_places") - held_for_invitations,
+                    F("capacity")
+                    - Greatest(
+                        total(confirmed, "party_size"),
+                        public + claimable,
+                        output_field=models.IntegerField(),
+                    ),
                     output_field=models.IntegerField(),
                 ),
                 Value(0),

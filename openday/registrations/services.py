@@ -22,8 +22,8 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, connection, models, transaction
-from django.db.models import Count, Exists, F, Max, OuterRef, Q
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import F, Max
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -159,12 +159,33 @@ class Booking:
         return Registration.manage_url_for(self.token)
 
 
+# A key no sub-event has, standing for the real one in the compiled query below.
+_ANY_SUB_EVENT = -7_301_245
+
+
 @functools.cache
-def _with_places() -> models.QuerySet[SubEvent]:
-    """`SubEvent.objects.with_places_left()`, built once per process: resolving its
-    expressions costs more than running the query, and every booking reads it. Callers
-    always derive a new queryset (`.get()`, `.filter()`), so no rows are ever cached here."""
-    return SubEvent.objects.with_places_left().select_related("event")
+def _places_sql(vendor: str) -> tuple[str, tuple]:
+    """The SQL of `SubEvent.objects.with_places_left()` for one sub-event, compiled once
+    per process (and database vendor): every booking reads it once or twice, and building
+    it costs more than the database takes to run it. The rule itself stays in
+    `with_places_left`; only its compiled form is kept."""
+    queryset = (
+        SubEvent.objects.with_places_left()
+        .annotate(event_is_published=F("event__is_published"))
+        .filter(pk=_ANY_SUB_EVENT)
+        .order_by()
+    )
+    return queryset.query.sql_with_params()
+
+
+def _sub_event_with_places(sub_event_id: int) -> SubEvent:
+    """The sub-event with `places_left`, `confirmed_places`, `reserved_places` and
+    `event_is_published`, as `with_places_left()` reads them; `DoesNotExist` if none."""
+    sql, params = _places_sql(connection.vendor)
+    params = tuple(sub_event_id if value == _ANY_SUB_EVENT else value for value in params)
+    for sub_event in SubEvent.objects.raw(sql, params):
+        return sub_event
+    raise SubEvent.DoesNotExist(f"No sub-event {sub_event_id}.")
 
 
 def _lock_sub_event(sub_event_id: int) -> SubEvent:
@@ -172,7 +193,7 @@ def _lock_sub_event(sub_event_id: int) -> SubEvent:
     cancellation and promotion of one sub-event queues here."""
     SubEvent.objects.select_for_update().filter(pk=sub_event_id).values_list("pk").get()
     # Read after the lock, so the counts include every transaction that held it before.
-    return _with_places().get(pk=sub_event_id)
+    return _sub_event_with_places(sub_event_id)
 
 
 def _lock_sub_events(*sub_event_ids: int) -> dict[int, SubEvent]:
@@ -180,11 +201,7 @@ def _lock_sub_events(*sub_event_ids: int) -> dict[int, SubEvent]:
     opposite directions cannot each hold one lock and wait for the other."""
     ids = sorted(set(sub_event_ids))
     list(SubEvent.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
-    rows = _with_places().filter(pk__in=ids)
-    found = {row.pk: row for row in rows}
-    if len(found) != len(ids):
-        raise SubEvent.DoesNotExist()
-    return found
+    return {pk: _sub_event_with_places(pk) for pk in ids}
 
 
 def no_show_suspended_until(phone: str, *, now: dt.datetime | None = None) -> dt.datetime | None:
@@ -201,31 +218,36 @@ def no_show_suspended_until(phone: str, *, now: dt.datetime | None = None) -> dt
         return None
     now = now or timezone.now()
     since = now - dt.timedelta(days=round(settings.OPENDAY_NOSHOW_MONTHS * 30.44))
-    # A no-show counts unless staff lifted the suspension after that activity ended.
-    pardoned_since = NoShowPardon.objects.filter(
-        phone=phone, created_at__gte=OuterRef("sub_event__ends_at")
-    )
-    missed = (
+    rows = (
         Registration.objects.filter(
             phone=phone,
+            status__in=[Registration.Status.CONFIRMED, Registration.Status.CANCELLED],
+            checked_in_at__isnull=True,
             sub_event__is_cancelled=False,
             sub_event__ends_at__gt=since,
             sub_event__ends_at__lte=now,
         )
-        .filter(
-            Q(status=Registration.Status.CONFIRMED, checked_in_at__isnull=True)
-            | Q(
-                status=Registration.Status.CANCELLED,
-                checked_in_at__isnull=True,
-                cancelled_at__gte=F("sub_event__starts_at"),
-            )
-        )
-        .filter(~Exists(pardoned_since))
-        .aggregate(count=Count("pk"), last=Max("sub_event__ends_at"))
+        .order_by()
+        .values_list("status", "cancelled_at", "sub_event__starts_at", "sub_event__ends_at")
     )
-    if missed["count"] < limit:
+    # The last condition in Python: as an OR in SQL it costs PostgreSQL more to plan than
+    # to run, on every booking, for the few rows a phone number has.
+    missed = [
+        ends_at
+        for status, cancelled_at, starts_at, ends_at in rows
+        if status == Registration.Status.CONFIRMED
+        or (cancelled_at is not None and cancelled_at >= starts_at)
+    ]
+    # The pardons in a second query, as most numbers have no past registrations.
+    if len(missed) < limit:
         return None
-    until = missed["last"] + dt.timedelta(days=settings.OPENDAY_NOSHOW_BAN_DAYS)
+    # A no-show counts unless staff lifted the suspension after that activity ended.
+    pardoned = NoShowPardon.objects.filter(phone=phone).aggregate(last=Max("created_at"))["last"]
+    if pardoned is not None:
+        missed = [ends_at for ends_at in missed if ends_at > pardoned]
+    if len(missed) < limit:
+        return None
+    until = max(missed) + dt.timedelta(days=settings.OPENDAY_NOSHOW_BAN_DAYS)
     return until if until > now else None
 
 
@@ -242,7 +264,7 @@ def _check_window(sub_event: SubEvent, *, staff: bool) -> None:
         raise RegistrationClosed()
     # Staff may register someone outside the online window (a phone call on the morning
     # itself), but never for a cancelled or finished activity.
-    if not staff and not (sub_event.registration_open and sub_event.event.is_published):
+    if not staff and not (sub_event.registration_open and sub_event.event_is_published):
         raise RegistrationClosed()
 
 
@@ -285,7 +307,7 @@ def registration_create(
     # First without the lock. A refusal read from committed data is a true answer at the
     # moment of reading, so when the activity is closed or full, or the phone already
     # booked, the request is answered without queueing: in a rush, most are.
-    sub_event = _with_places().get(pk=sub_event_id)
+    sub_event = _sub_event_with_places(sub_event_id)
     _check_window(sub_event, staff=staff)
     if not 1 <= party_size <= sub_event.max_party_size:
         raise InvalidPartySize()
@@ -414,7 +436,7 @@ def promote_waitlist(*, sub_event: SubEvent) -> list[Registration]:
     """
     if sub_event.is_cancelled or sub_event.is_past:
         return []
-    left = _with_places().get(pk=sub_event.pk).places_left
+    left = _sub_event_with_places(sub_event.pk).places_left
     promoted = []
     if left <= 0:
         return promoted
