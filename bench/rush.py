@@ -420,6 +420,11 @@ def report(args, sub_event_id: int, results: list[Answer], seconds: float, app_c
     # Every 201 is exactly one row, and no row exists without its 201.
     mismatch = rows.count() != created
     overbooked = max(0, confirmed_places - args.capacity)
+    # With three times as many attempts as places (parties of one to three), the last
+    # places are always taken: fewer confirmed means a booking was refused wrongly.
+    underbooked = (
+        max(0, args.capacity - confirmed_places) if len(results) >= 3 * args.capacity else 0
+    )
 
     print(f"attempts:            {len(results)} ({args.concurrency or 'all'} at once)")
     print(
@@ -447,7 +452,8 @@ def report(args, sub_event_id: int, results: list[Answer], seconds: float, app_c
     print(f"app CPU per attempt: {app_cpu / len(results) * 1000:.1f} ms (gunicorn workers)")
     print(f"load average:        {os.getloadavg()[0]:.1f} (cores: {os.cpu_count()})")
     print(f"overbooked:          {overbooked}")
-    return bool(overbooked or lost or server_errors or mismatch)
+    print(f"places left unsold:  {underbooked}")
+    return bool(overbooked or underbooked or lost or server_errors or mismatch)
 
 
 if __name__ == "__main__":
