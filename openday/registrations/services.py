@@ -22,6 +22,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F, Max
 from django.utils import formats, timezone
@@ -204,6 +205,42 @@ def _lock_sub_events(*sub_event_ids: int) -> dict[int, SubEvent]:
     return {pk: _sub_event_with_places(pk) for pk in ids}
 
 
+# --- Sold out ----------------------------------------------------------------------------
+# In a rush, nearly every attempt arrives after the last place went. Once a booking finds a
+# sub-event with no public place left and no waiting list, it says so in the cache for a
+# few seconds, and later attempts are refused from there without a query. Whatever can
+# free a place clears the mark: a cancellation or move (below), any change to the
+# sub-event or its invitations (the programme version is part of the key), and a saved or
+# deleted registration (signal in apps.py). With a cache per process, other processes
+# see a freed place when their mark expires; with Redis, at once.
+
+
+def _sold_out_key(sub_event_id: int) -> str:
+    from openday.events.caching import programme_version
+
+    return f"openday:sold-out:{sub_event_id}:{programme_version()}"
+
+
+def _sold_out(sub_event_id: int) -> bool:
+    return settings.OPENDAY_SOLD_OUT_SECONDS > 0 and bool(cache.get(_sold_out_key(sub_event_id)))
+
+
+def _status_or_sold_out(sub_event: SubEvent, *, party_size: int, invitation) -> str:
+    """`_status_for`, marking the sub-event sold out when a public booking finds no place."""
+    try:
+        return _status_for(sub_event, party_size=party_size, invitation=invitation)
+    except RegistrationFull:
+        sold_out = invitation is None and sub_event.places_left <= 0
+        if sold_out and settings.OPENDAY_SOLD_OUT_SECONDS > 0:
+            cache.set(_sold_out_key(sub_event.pk), 1, settings.OPENDAY_SOLD_OUT_SECONDS)
+        raise
+
+
+def sold_out_clear(sub_event_id: int) -> None:
+    """A place may have come free on this sub-event: refuse nobody from the cache."""
+    cache.delete(_sold_out_key(sub_event_id))
+
+
 def no_show_suspended_until(phone: str, *, now: dt.datetime | None = None) -> dt.datetime | None:
     """When a phone number may register again, or None when it may register now.
 
@@ -303,6 +340,11 @@ def registration_create(
     phone = normalise_phone(phone)
     name = name.strip()
     staff = source in (Registration.Source.STAFF, Registration.Source.IMPORT)
+    public = not staff and not invitation_code
+    if public and _sold_out(sub_event_id):
+        # Someone who booked already is told so, not that the activity is full.
+        _check_not_registered(sub_event_id, phone)
+        raise RegistrationFull()
 
     # First without the lock. A refusal read from committed data is a true answer at the
     # moment of reading, so when the activity is closed or full, or the phone already
@@ -311,11 +353,13 @@ def registration_create(
     _check_window(sub_event, staff=staff)
     if not 1 <= party_size <= sub_event.max_party_size:
         raise InvalidPartySize()
-    _check_not_registered(sub_event, phone)
+    _check_not_registered(sub_event.pk, phone)
     if invitation_code:
         # A wrong code is refused before it can queue for the lock.
         _invitation_for(sub_event, invitation_code)
-    _status_for(sub_event, party_size=party_size, invitation=False if invitation_code else None)
+    _status_or_sold_out(
+        sub_event, party_size=party_size, invitation=False if invitation_code else None
+    )
     if not staff:
         # About the person, not the sub-event: checked before the lock so that a
         # suspended number never queues behind a rush.
@@ -332,7 +376,7 @@ def registration_create(
         # the unique constraint in `_save_new`.
         _check_window(sub_event, staff=staff)
         invitation = _invitation_for(sub_event, invitation_code) if invitation_code else None
-        status = _status_for(sub_event, party_size=party_size, invitation=invitation)
+        status = _status_or_sold_out(sub_event, party_size=party_size, invitation=invitation)
         now = timezone.now()
         registration = Registration(
             sub_event=sub_event,
@@ -355,8 +399,8 @@ def registration_create(
     return booking
 
 
-def _check_not_registered(sub_event: SubEvent, phone: str) -> None:
-    if Registration.objects.active().filter(sub_event=sub_event, phone=phone).exists():
+def _check_not_registered(sub_event_id: int, phone: str) -> None:
+    if Registration.objects.active().filter(sub_event_id=sub_event_id, phone=phone).exists():
         raise DuplicateRegistration()
 
 
@@ -423,6 +467,8 @@ def registration_cancel(*, registration: Registration, by_staff=None) -> list[Re
         current.save(update_fields=["status", "cancelled_at", "updated_at"])
         promoted = promote_waitlist(sub_event=sub_event) if freed else []
         transaction.on_commit(lambda: notifications.registration_cancelled(current))
+        if freed:
+            transaction.on_commit(lambda: sold_out_clear(current.sub_event_id))
     registration.refresh_from_db()
     return promoted
 
@@ -531,5 +577,7 @@ def registration_move(
             update_fields=["sub_event", "invitation", "status", "promoted_at", "updated_at"]
         )
         promoted = promote_waitlist(sub_event=source) if freed else []
+        if freed:
+            transaction.on_commit(lambda: sold_out_clear(source.pk))
     registration.refresh_from_db()
     return promoted

@@ -1,0 +1,106 @@
+"""A sold-out activity refuses a rush from the cache, and nothing that frees a place is
+ever refused by it."""
+
+import json
+
+import pytest
+
+from openday.registrations import services
+from openday.registrations.models import Registration
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def one_place(sub_event):
+    sub_event.capacity = 1
+    sub_event.waitlist_enabled = False
+    sub_event.save()
+    return sub_event
+
+
+def book(sub_event, phone):
+    return services.registration_create(sub_event_id=sub_event.pk, name="王芳", phone=phone)
+
+
+def sell_out(sub_event):
+    """Take the one place, then meet the full activity once: it is marked sold out."""
+    booking = book(sub_event, "13800138000")
+    with pytest.raises(services.RegistrationFull):
+        book(sub_event, "13800138001")
+    return booking
+
+
+def test_attempts_after_the_last_place_are_refused_with_one_query(
+    one_place, django_assert_num_queries
+):
+    sell_out(one_place)
+    # Only whether this number booked already: no places are counted.
+    with django_assert_num_queries(1), pytest.raises(services.RegistrationFull):
+        book(one_place, "13800138002")
+    assert Registration.objects.filter(sub_event=one_place).count() == 1
+
+
+def test_without_the_mark_places_are_counted_every_time(
+    one_place, settings, django_assert_max_num_queries
+):
+    settings.OPENDAY_SOLD_OUT_SECONDS = 0
+    sell_out(one_place)
+    with pytest.raises(services.RegistrationFull), django_assert_max_num_queries(10) as queries:
+        book(one_place, "13800138002")
+    assert len(queries) >= 2
+
+
+def test_the_person_who_booked_hears_it_is_theirs_not_that_it_is_full(one_place, client):
+    sell_out(one_place)
+    response = client.post(
+        f"/api/v1/subevents/{one_place.pk}/registrations",
+        data=json.dumps({"name": "王芳", "phone": "138 0013 8000", "consent": True}),
+        content_type="application/json",
+    )
+    assert response.status_code == 409
+    assert response.json()["code"] == "duplicate"
+
+
+def test_a_cancellation_frees_the_place_at_once(one_place, django_capture_on_commit_callbacks):
+    booking = sell_out(one_place)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.registration_cancel(registration=booking.registration)
+    assert book(one_place, "13800138002").registration.status == "confirmed"
+
+
+def test_more_places_from_the_admin_are_open_at_once(one_place, admin_client):
+    sell_out(one_place)
+    one_place.capacity = 2
+    one_place.save()
+    assert book(one_place, "13800138002").registration.status == "confirmed"
+
+
+def test_a_registration_deleted_by_staff_frees_its_place(
+    one_place, django_capture_on_commit_callbacks
+):
+    booking = sell_out(one_place)
+    with django_capture_on_commit_callbacks(execute=True):
+        booking.registration.delete()
+    assert book(one_place, "13800138002").registration.status == "confirmed"
+
+
+def test_an_activity_with_a_waiting_list_is_never_marked(sub_event):
+    sub_event.capacity = 1
+    sub_event.save()
+    book(sub_event, "13800138000")
+    assert book(sub_event, "13800138001").registration.status == "waitlisted"
+    assert book(sub_event, "13800138002").registration.status == "waitlisted"
+
+
+def test_staff_count_the_places_themselves(one_place):
+    booking = sell_out(one_place)
+    # A place freed behind the service's back (no signal): the public is refused until the
+    # mark expires, staff on the phone see the real count.
+    Registration.objects.filter(pk=booking.registration.pk).update(status="cancelled")
+    with pytest.raises(services.RegistrationFull):
+        book(one_place, "13800138002")
+    staff_booking = services.registration_create(
+        sub_event_id=one_place.pk, name="李伟", phone="13800138003", source="staff"
+    )
+    assert staff_booking.registration.status == "confirmed"
