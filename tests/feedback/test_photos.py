@@ -142,3 +142,25 @@ def test_photo_process_accepts_webp():
     processed = photo_process(images.upload("a.webp", buffer.getvalue(), "image/webp"))
     assert (processed.width, processed.height) == (500, 300)
     assert Image.open(io.BytesIO(processed.thumbnail)).size == (400, 240)
+
+
+def test_deleting_a_photo_deletes_its_files(django_capture_on_commit_callbacks):
+    event = factories.EventFactory()
+    (photo,) = photos_create(
+        event=event, uploads=[images.upload("square.jpg", images.jpeg_bytes())], caption=""
+    )
+    fields = [photo.image, photo.web_image, photo.thumbnail]
+    assert all(field.storage.exists(field.name) for field in fields)
+    with django_capture_on_commit_callbacks(execute=True):
+        photo.delete()
+    assert not any(field.storage.exists(field.name) for field in fields)
+
+
+def test_a_photo_deleted_in_a_rolled_back_transaction_keeps_its_files():
+    event = factories.EventFactory()
+    (photo,) = photos_create(
+        event=event, uploads=[images.upload("square.jpg", images.jpeg_bytes())], caption=""
+    )
+    # The test's own transaction is rolled back at the end: nothing is committed here.
+    photo.delete()
+    assert photo.image.storage.exists(photo.image.name)
