@@ -340,6 +340,9 @@ OPENDAY_VERIFICATION_MAX_ATTEMPTS = int(os.environ.get("OPENDAY_VERIFICATION_MAX
 # Seconds an anonymous visitor may see a cached programme or activity page (and so a
 # places-left figure that old); 0 turns the page cache off. See openday/events/caching.py.
 OPENDAY_PAGE_CACHE_SECONDS = int(os.environ.get("OPENDAY_PAGE_CACHE_SECONDS", "5"))
+# Activities per page of the public programme (`/` and an open day's page): a city-wide
+# programme of hundreds of activities on one page is too heavy for a phone.
+OPENDAY_PROGRAMME_PAGE_SIZE = max(1, int(os.environ.get("OPENDAY_PROGRAMME_PAGE_SIZE", "40")))
 # No-show rule: a phone number that missed OPENDAY_NOSHOW_LIMIT activities (confirmed, not
 # checked in, not cancelled before the start) within OPENDAY_NOSHOW_MONTHS may not register
 # for OPENDAY_NOSHOW_BAN_DAYS after the last one. A limit of 0 turns the rule off.

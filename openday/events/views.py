@@ -3,7 +3,9 @@ pages, calendar files and the privacy page.
 
 Every page makes a fixed number of queries, whatever the number of sub-events or
 registrations: lists come from `SubEventQuerySet.for_listing()` (places left annotated in
-the same query) and related rows are prefetched, never loaded per card.
+the same query) and related rows are prefetched, never loaded per card. The programme is
+paginated (OPENDAY_PROGRAMME_PAGE_SIZE a page), so a city-wide programme stays light on a
+phone: one COUNT query more, and only one page of rows fetched and rendered.
 """
 
 import datetime as dt
@@ -11,11 +13,13 @@ from itertools import groupby
 
 from django import forms
 from django.conf import settings
+from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
@@ -76,10 +80,15 @@ class ProgrammeFilterForm(forms.Form):
             sub_events = sub_events.filter(starts_at__date=data["day"])
         return sub_events
 
+    def query(self) -> dict[str, str]:
+        """The valid filters as GET parameters, for links that keep them (page links).
+        Invalid values are left out: the list shown ignores them too."""
+        data = getattr(self, "cleaned_data", {})
+        return {name: str(data[name]) for name in ("district", "format", "day") if data.get(name)}
+
     @property
     def active(self) -> bool:
-        data = getattr(self, "cleaned_data", {})
-        return any(data.get(name) for name in ("district", "format", "day"))
+        return bool(self.query())
 
 
 def _date_label(day: dt.date) -> str:
@@ -94,17 +103,58 @@ def _grouped_by_day(sub_events) -> list[tuple[dt.date, list[SubEvent]]]:
     ]
 
 
+def _page_number(raw: str | None, num_pages: int) -> int:
+    """The page asked for, or the nearest one that exists: junk means the first page, a
+    number past either end the page at that end. Never an error: page links are shared in
+    chats, and the programme may have shrunk since the link was made."""
+    try:
+        number = int(raw)
+    except (TypeError, ValueError):
+        return 1
+    return min(max(number, 1), num_pages)
+
+
+def _page_links(request, filters: ProgrammeFilterForm, page: Page) -> dict:
+    """Addresses of the other pages: this path with the valid filters and `page` (left out
+    for page 1, so that the first page has one address and one cache entry)."""
+
+    def url(number: int) -> str:
+        query = filters.query()
+        if number > 1:
+            query["page"] = str(number)
+        return f"{request.path}?{urlencode(query)}" if query else request.path
+
+    paginator = page.paginator
+    return {
+        "previous": url(page.previous_page_number()) if page.has_previous() else None,
+        "next": url(page.next_page_number()) if page.has_next() else None,
+        # A compact list for a phone: 1 … 5 6 7 … 13 (None stands for the gap).
+        "pages": [
+            {"number": number, "url": url(number)} if isinstance(number, int) else None
+            for number in paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
+        ],
+    }
+
+
 def _programme_context(request, event: Event) -> dict:
     published = SubEvent.objects.published().filter(event=event)
     filters = ProgrammeFilterForm(request.GET or None, event=event)
-    sub_events = list(filters.filtered(published.filter(is_main_venue=False).for_listing()))
-    main_venue = published.filter(is_main_venue=True).for_listing().first()
+    listed = filters.filtered(published.filter(is_main_venue=False).for_listing())
+    paginator = Paginator(listed, settings.OPENDAY_PROGRAMME_PAGE_SIZE)
+    page = paginator.page(_page_number(request.GET.get("page"), paginator.num_pages))
+    # The main venue heads the first page only: further pages continue the list, and on a
+    # phone the highlight again would push it below the first screen.
+    main_venue = None
+    if page.number == 1:
+        main_venue = published.filter(is_main_venue=True).for_listing().first()
     return {
         "event": event,
         "filters": filters,
         "main_venue": main_venue,
-        "days": _grouped_by_day(sub_events),
-        "result_count": len(sub_events),
+        "page_obj": page,
+        "page_links": _page_links(request, filters, page),
+        "days": _grouped_by_day(page.object_list),
+        "result_count": paginator.count,
     }
 
 

@@ -148,6 +148,42 @@ def test_public_pages_have_no_serious_accessibility_violations(live_server, phon
     assert_accessible(page)
 
 
+def test_citizen_pages_through_a_filtered_programme_on_a_phone(live_server, phone, settings):
+    settings.OPENDAY_PROGRAMME_PAGE_SIZE = 1
+    event, experience, _ = _programme()
+    later = factories.SubEventFactory(
+        event=event,
+        title="城管法律进社区：市北区普法讲座",
+        district=experience.district,
+        venue=experience.venue,
+        starts_at=experience.starts_at + dt.timedelta(hours=2),
+    )
+    page = phone()
+
+    page.goto(live_server.url + "/?district=shibei")
+    assert page.get_by_text(experience.title).is_visible()
+    assert page.get_by_text(later.title).count() == 0
+    nav = page.locator("nav.programme-pages")
+    assert "第1/2页" in nav.inner_text()
+    next_link = nav.locator("a[rel=next]")
+    box = next_link.bounding_box()
+    assert box["height"] >= 44 and box["width"] >= 44  # a thumb's target
+    # Nothing sticks out sideways on a phone.
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+    next_link.click()
+    page.wait_for_url("**/?district=shibei&page=2#programme")
+    assert page.get_by_text(later.title).is_visible()
+    assert page.get_by_text(experience.title).count() == 0
+    assert page.locator("select[name=district]").input_value() == "shibei"
+    assert page.locator(".page-link[aria-current=page]").inner_text() == "2"
+    assert_accessible(page)
+
+    page.locator("nav.programme-pages a[rel=prev]").click()
+    page.wait_for_url("**/?district=shibei#programme")
+    assert page.get_by_text(experience.title).is_visible()
+
+
 @pytest.mark.parametrize("device", ["phone", "desktop"])
 def test_demo_open_day_pages_render(live_server, request, device):
     """The demo open day on a phone and on a desktop: programme, a sub-event, the form

@@ -321,12 +321,14 @@ def _programme_with(count: int):
 
 
 PAGE_QUERIES = {
-    # current open day (upcoming), main venue, sub-events, district and format choices
-    "programme": 5,
-    "programme_filtered": 5,
+    # current open day (upcoming), district and format choices, sub-events counted, main
+    # venue, one page of sub-events
+    "programme": 6,
+    "programme_filtered": 6,
     "archive": 1,
-    # event, main venue, sub-events, choices, formats explained, invited groups, photos
-    "event": 8,
+    # event, choices, sub-events counted, main venue, a page of sub-events, formats
+    # explained, invited groups, photos
+    "event": 9,
     # sub-event with places left, its agenda, its photos
     "subevent": 3,
     # venue, its sub-events
@@ -355,6 +357,28 @@ def test_public_page_query_count_does_not_grow(client, django_assert_num_queries
     assert SubEvent.objects.filter(event=event).count() == count + 1
 
 
+# A later page of the programme has no main venue: one query fewer than the first.
+LATER_PAGE_QUERIES = {"programme": 5, "programme_filtered": 5, "event": 8}
+
+
+@pytest.mark.parametrize("count", [2, 50])
+@pytest.mark.parametrize("page", sorted(LATER_PAGE_QUERIES))
+def test_later_programme_page_query_count_does_not_grow(
+    client, settings, django_assert_num_queries, page, count
+):
+    settings.OPENDAY_PROGRAMME_PAGE_SIZE = 1
+    event, sub_events = _programme_with(count)
+    urls = {
+        "programme": "/?page=2",
+        "programme_filtered": f"/?district={sub_events[0].district.slug}&page=2",
+        "event": f"{event.get_absolute_url()}?page=2",
+    }
+    with django_assert_num_queries(LATER_PAGE_QUERIES[page]):
+        response = client.get(urls[page])
+    assert response.status_code == 200
+    assert response.context["page_obj"].number == 2
+
+
 def test_event_page_shares_its_cover_image(client):
     import io
 
@@ -378,3 +402,186 @@ def test_programme_ignores_parameters_chat_apps_add_to_links(client):
     assert response.status_code == 200
     assert "照常显示" in page
     assert "alert-warning" not in page
+
+
+# --- Pages of the programme -------------------------------------------------------------
+
+
+def _day_of(event, count: int, **fields) -> list[SubEvent]:
+    """`count` sub-events on the open day's first day, ten minutes apart, titled 活动00,
+    活动01, ... in programme order."""
+    nine = timezone.make_aware(dt.datetime.combine(event.starts_on, dt.time(9)))
+    return [
+        factories.SubEventFactory(
+            event=event,
+            title=f"活动{index:02d}",
+            starts_at=nine + dt.timedelta(minutes=10 * index),
+            **fields,
+        )
+        for index in range(count)
+    ]
+
+
+def _titles(page: str, count: int) -> list[str]:
+    return [f"活动{index:02d}" for index in range(count) if f"活动{index:02d}" in page]
+
+
+@pytest.fixture
+def three_a_page(settings):
+    settings.OPENDAY_PROGRAMME_PAGE_SIZE = 3
+
+
+def test_programme_first_page_shows_a_page_of_cards_and_the_total(client, three_a_page):
+    event = factories.EventFactory()
+    _day_of(event, 7)
+    factories.SubEventFactory(event=event, title="主会场启动仪式", is_main_venue=True)
+    page = client.get("/").content.decode()
+    assert _titles(page, 7) == ["活动00", "活动01", "活动02"]
+    assert "7 activities · Page 1 of 3" in page
+    assert page.count('class="subevent-card"') == 3
+    assert "主会场启动仪式" in page
+    assert '<link rel="next" href="/?page=2">' in page
+    assert 'rel="prev"' not in page
+    assert '<a class="page-link" href="/#programme" aria-label="Page 1" aria-current="page">1' in (
+        page
+    )
+
+
+def test_programme_second_page_continues_the_day_under_its_heading(client, three_a_page):
+    event = factories.EventFactory()
+    _day_of(event, 7)
+    factories.SubEventFactory(event=event, title="主会场启动仪式", is_main_venue=True)
+    response = client.get("/", {"page": "2"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert _titles(page, 7) == ["活动03", "活动04", "活动05"]
+    assert "7 activities · Page 2 of 3" in page
+    # The day began on page 1; its heading is there again, the main venue is not.
+    assert page.count('class="programme-day"') == 1
+    assert f'id="day-{event.starts_on:%Y%m%d}"' in page
+    assert "主会场启动仪式" not in page
+    assert '<link rel="prev" href="/">' in page
+    assert '<link rel="next" href="/?page=3">' in page
+    assert "<title>" + event.title + " · Page 2 · " in page
+
+
+def test_programme_last_page_has_the_rest(client, three_a_page):
+    _day_of(factories.EventFactory(), 7)
+    page = client.get("/", {"page": "3"}).content.decode()
+    assert _titles(page, 7) == ["活动06"]
+    assert 'rel="next"' not in page
+
+
+def test_programme_on_one_page_has_no_page_links(client):
+    _day_of(factories.EventFactory(), 3)
+    page = client.get("/").content.decode()
+    assert _titles(page, 3) == ["活动00", "活动01", "活动02"]
+    assert "programme-pages" not in page
+    assert "Page 1 of 1" not in page
+
+
+def test_programme_page_links_keep_the_filters(client, three_a_page):
+    event = factories.EventFactory()
+    district = factories.DistrictFactory(slug="shinan")
+    _day_of(event, 7, district=district)
+    factories.SubEventFactory(event=event, title="别的区")
+    day = event.starts_on.isoformat()
+    response = client.get(
+        "/", {"district": "shinan", "format": "", "day": day, "page": "2", "from": "timeline"}
+    )
+    page = response.content.decode()
+    assert _titles(page, 7) == ["活动03", "活动04", "活动05"]
+    assert "别的区" not in page
+    # Only the filters in force travel with the links; a chat app's own parameters do not.
+    assert f'href="/?district=shinan&amp;day={day}#programme" rel="prev"' in page
+    assert f'href="/?district=shinan&amp;day={day}&amp;page=3#programme" rel="next"' in page
+    assert "from=timeline" not in page.split('<nav class="programme-pages"')[1]
+
+
+def test_programme_page_links_drop_an_invalid_filter(client, three_a_page):
+    _day_of(factories.EventFactory(), 7)
+    page = client.get("/", {"district": "nowhere"}).content.decode()
+    assert "There is no such district; showing all." in page
+    assert '<link rel="next" href="/?page=2">' in page
+
+
+@pytest.mark.parametrize(
+    ("asked", "shown"),
+    [
+        ("abc", 1),
+        ("", 1),
+        ("2.5", 1),
+        ("1e2", 1),
+        ("0", 1),
+        ("-4", 1),
+        (" 2 ", 2),
+        ("4", 3),
+        ("99999999999999999999999999", 3),
+        ("9" * 5000, 1),  # too long for int(): junk
+    ],
+)
+def test_programme_shows_the_nearest_page_for_junk_or_out_of_range(
+    client, three_a_page, asked, shown
+):
+    _day_of(factories.EventFactory(), 7)
+    response = client.get("/", {"page": asked})
+    assert response.status_code == 200
+    assert response.context["page_obj"].number == shown
+    assert f"Page {shown} of 3" in response.content.decode()
+
+
+def test_programme_page_of_a_filter_without_results_says_so(client, three_a_page):
+    event = factories.EventFactory()
+    _day_of(event, 4)
+    response = client.get("/", {"format": factories.ActivityFormatFactory().slug, "page": "2"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "No activity matches these filters." in page
+    assert "0 activities" in page
+    assert "programme-pages" not in page
+
+
+def test_event_page_paginates_its_programme(client, three_a_page):
+    event = factories.EventFactory()
+    _day_of(event, 7)
+    factories.SubEventFactory(event=event, title="主会场启动仪式", is_main_venue=True)
+    url = event.get_absolute_url()
+    first = client.get(url).content.decode()
+    assert _titles(first, 7) == ["活动00", "活动01", "活动02"]
+    assert "主会场启动仪式" in first
+    assert f'<link rel="next" href="{url}?page=2">' in first
+    second = client.get(url, {"page": "2"}).content.decode()
+    assert _titles(second, 7) == ["活动03", "活动04", "活动05"]
+    assert "主会场启动仪式" not in second
+    assert f'href="{url}#programme" rel="prev"' in second
+
+
+def test_programme_pages_in_chinese(client, three_a_page):
+    del client.defaults["HTTP_ACCEPT_LANGUAGE"]
+    _day_of(factories.EventFactory(), 7)
+    page = client.get("/", {"page": "2"}).content.decode()
+    assert "共7场活动 · 第2/3页" in page
+    assert "上一页" in page
+    assert "下一页" in page
+    assert 'aria-label="活动安排分页"' in page
+
+
+def test_programme_page_size_comes_from_the_setting(client, settings):
+    settings.OPENDAY_PROGRAMME_PAGE_SIZE = 5
+    _day_of(factories.EventFactory(), 7)
+    response = client.get("/")
+    assert response.context["page_obj"].paginator.num_pages == 2
+    assert len(_titles(response.content.decode(), 7)) == 5
+
+
+def test_programme_card_shows_what_a_citizen_needs(client):
+    sub_event = factories.SubEventFactory(title="跟着城管去巡查")
+    page = client.get("/").content.decode()
+    local = timezone.localtime(sub_event.starts_at)
+    end = timezone.localtime(sub_event.ends_at)
+    assert f"{local:%H:%M}–{end:%H:%M}" in page
+    assert f"<dt>Format</dt><dd>{sub_event.format.name}</dd>" in page
+    assert f"<dt>District</dt><dd>{sub_event.district.name}</dd>" in page
+    assert f"<dt>Venue</dt><dd>{sub_event.venue.name}</dd>" in page
+    assert "availability-available" in page
+    assert f'<a href="{sub_event.get_absolute_url()}">跟着城管去巡查</a>' in page
