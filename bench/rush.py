@@ -312,21 +312,27 @@ def check_shared_limit(ports: list[int], sub_event_id: int) -> bool:
     return through == limit and not without_retry_after and not unanswered
 
 
-def process_tree_cpu_seconds(roots: Iterable[int]) -> float:
-    """CPU time (user + system) used so far by processes and all their descendants, from
-    /proc (Linux): what the app servers spent, whatever else runs on the machine."""
+def cpu_seconds(roots: Iterable[int]) -> dict[str, float]:
+    """CPU time (user + system) used so far, from /proc (Linux), by the processes `roots`
+    and all their descendants ("app"), by every PostgreSQL process on this machine
+    ("database") and by this script ("client"): where the machine's cores went, whatever
+    else runs on it."""
     ticks = os.sysconf("SC_CLK_TCK")
     parents: dict[int, int] = {}
     cpu: dict[int, int] = {}
+    database = 0
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            name, fields = (entry / "stat").read_text().rsplit(")", 1)
         except OSError:
             continue
+        fields = fields.split()
         parents[int(entry.name)] = int(fields[1])
         cpu[int(entry.name)] = int(fields[11]) + int(fields[12])
+        if name.endswith("(postgres"):
+            database += cpu[int(entry.name)]
     tree = set(roots)
     frontier = list(tree)
     while frontier:
@@ -335,7 +341,12 @@ def process_tree_cpu_seconds(roots: Iterable[int]) -> float:
             if ppid == parent and pid not in tree:
                 tree.add(pid)
                 frontier.append(pid)
-    return sum(cpu.get(pid, 0) for pid in tree) / ticks
+    own = os.times()
+    return {
+        "app": sum(cpu.get(pid, 0) for pid in tree) / ticks,
+        "database": database / ticks,
+        "client": own.user + own.system,
+    }
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -375,12 +386,13 @@ def main() -> int:
         for port in args.ports:
             servers.append(start_gunicorn(server_env, port, args.workers))
         pids = [server.pid for server in servers]
-        cpu_before = process_tree_cpu_seconds(pids)
+        cpu_before = cpu_seconds(pids)
         results, seconds = asyncio.run(
             rush(args.ports, sub_event_id, args.attempts, args.concurrency, args.seed)
         )
-        app_cpu = process_tree_cpu_seconds(pids) - cpu_before
-        failed = report(args, sub_event_id, results, seconds, app_cpu)
+        cpu_after = cpu_seconds(pids)
+        cpu = {key: cpu_after[key] - cpu_before[key] for key in cpu_after}
+        failed = report(args, sub_event_id, results, seconds, cpu)
         # After the counts in the database: this check's own booking must not be among them.
         if args.rate_limited and not check_shared_limit(args.ports, sub_event_id):
             failed = True
@@ -393,7 +405,9 @@ def main() -> int:
         admin_sql(args.postgres, f'DROP DATABASE IF EXISTS "{args.database}"')
 
 
-def report(args, sub_event_id: int, results: list[Answer], seconds: float, app_cpu: float) -> bool:
+def report(
+    args, sub_event_id: int, results: list[Answer], seconds: float, cpu: dict[str, float]
+) -> bool:
     """Print the figures; True when the run failed."""
     from django.conf import settings
     from django.db.models import Sum
@@ -449,7 +463,10 @@ def report(args, sub_event_id: int, results: list[Answer], seconds: float, app_c
     print(f"latency p50:         {percentile(latencies, 0.5) * 1000:.0f} ms")
     print(f"latency p99:         {percentile(latencies, 0.99) * 1000:.0f} ms")
     print(f"latency mean:        {statistics.fmean(latencies) * 1000 if latencies else 0:.0f} ms")
-    print(f"app CPU per attempt: {app_cpu / len(results) * 1000:.1f} ms (gunicorn workers)")
+    per_attempt = {key: value / len(results) * 1000 for key, value in cpu.items()}
+    print(f"app CPU per attempt: {per_attempt['app']:.1f} ms (gunicorn workers)")
+    print(f"database CPU:        {per_attempt['database']:.1f} ms per attempt (PostgreSQL)")
+    print(f"client CPU:          {per_attempt['client']:.1f} ms per attempt (this script)")
     print(f"load average:        {os.getloadavg()[0]:.1f} (cores: {os.cpu_count()})")
     print(f"overbooked:          {overbooked}")
     print(f"places left unsold:  {underbooked}")
