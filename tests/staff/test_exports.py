@@ -121,7 +121,7 @@ def test_export_queries_do_not_grow_with_rows(client, city_organiser, file_forma
 
 def test_write_xlsx_keeps_text_as_written():
     handle = io.BytesIO()
-    rows = [["a", "b", "c"], [" leading", "<&>", ""], ["\x01bell", "", "last"]]
+    rows = [["a", "b", "c"], [" leading", "<&>", ""], ["\x01bell", "", "last"], ["=1+1", "007", ""]]
     write_xlsx(iter(rows), handle, sheet_name="what: [registrations]")
     workbook = load_workbook(handle)
     sheet = workbook.active
@@ -131,4 +131,6 @@ def test_write_xlsx_keeps_text_as_written():
         (" leading", "<&>", None),
         # XML 1.0 forbids control characters: dropped, or the file would not open.
         ("bell", None, "last"),
+        # Text stays text: no formula, no number.
+        ("=1+1", "007", None),
     ]
