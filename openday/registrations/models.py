@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from openday.events.models import random_code
 
@@ -80,7 +81,7 @@ class Registration(models.Model):
         null=True,
         blank=True,
     )
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=100)
     phone = models.CharField(_("mobile phone"), max_length=11, db_index=True)
     email = models.EmailField(_("e-mail"), blank=True)
     party_size = models.PositiveSmallIntegerField(_("party size"), default=1)

@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from openday.registrations.phone import mask_phone
 
@@ -32,7 +33,7 @@ CSV_BLOCK_ROWS = 1000
 
 COLUMNS = [
     ("reference", _("reference")),
-    ("name", _("name")),
+    ("name", pgettext_lazy("person", "name")),
     ("phone", _("mobile phone")),
     ("email", _("e-mail")),
     ("party_size", _("party size")),

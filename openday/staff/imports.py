@@ -16,6 +16,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import load_workbook
 
 from openday.events.models import Invitation
@@ -139,9 +140,13 @@ def check_rows(raw_rows: list[dict], user) -> ImportResult:
         row_errors = []
         name = raw.get("name", "").strip()
         if not name:
-            row_errors.append(RowError(number, _("name"), _("The name is missing.")))
+            row_errors.append(
+                RowError(number, pgettext("person", "name"), _("The name is missing."))
+            )
         elif len(name) > 100:
-            row_errors.append(RowError(number, _("name"), _("The name is too long.")))
+            row_errors.append(
+                RowError(number, pgettext("person", "name"), _("The name is too long."))
+            )
         phone = ""
         try:
             phone = normalise_phone(raw.get("phone", ""))

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 HEADER = [
     "报名编号",
-    "名称",
+    "姓名",
     "手机号码",
     "电子邮箱",
     "人数",
