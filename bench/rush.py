@@ -176,6 +176,9 @@ def start_gunicorn(env: dict[str, str], port: int, workers: int) -> subprocess.P
         f"127.0.0.1:{port}",
         "--workers",
         str(workers),
+        # The app is imported once, before the workers fork: none of them is still
+        # starting (and spending CPU on it) when the rush begins.
+        "--preload",
         "--backlog",
         "4096",
         "--log-level",
