@@ -198,15 +198,15 @@ class RegistrationAdmin(DistrictScopedAdmin):
         return response
 
     def get_search_results(self, request, queryset, search_term):
-        # Staff type numbers the way people say them ("138 0013 8000", "+86…"): search
-        # the stored normal form too, within the rows this user may see.
-        visible = queryset
-        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        # Staff type numbers the way people say them ("138 0013 8000", "+86…"). A whole
+        # mobile number is looked up as stored, through its index, within the rows this
+        # user may see (no name or reference holds eleven digits); anything else is
+        # searched in part in reference, name and phone ("8000", the last digits).
         try:
             phone = normalise_phone(search_term)
         except ValidationError:
-            return queryset, may_have_duplicates
-        return queryset | visible.filter(phone=phone), may_have_duplicates
+            return super().get_search_results(request, queryset, search_term)
+        return queryset.filter(phone=phone), False
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -137,6 +137,15 @@ def test_search_by_phone_any_spelling_finds_registration(client, city_organiser,
     assert own.reference in response.content.decode()
 
 
+def test_search_by_the_last_digits_still_finds_registration(client, city_organiser, two_districts):
+    client.force_login(city_organiser)
+    own = two_districts["own"]["registration"]
+    response = client.get(
+        reverse("admin:registrations_registration_changelist"), {"q": own.phone[-4:]}
+    )
+    assert own.reference in response.content.decode()
+
+
 def test_forged_post_for_other_district_activity_registers_nobody(
     client, district_organiser, two_districts
 ):
