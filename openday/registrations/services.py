@@ -61,6 +61,16 @@ class RegistrationFull(BookingError):
     message = _("Sorry, this activity is full.")
 
 
+class RegistrationSoldOut(RegistrationFull):
+    """Full, as the cache says (see "Sold out" below): said without looking up the phone
+    number, so it reassures whoever booked already."""
+
+    message = _(
+        "Sorry, this activity is full. If you registered for it earlier, your registration"
+        " stands: the link in your confirmation shows it."
+    )
+
+
 class DuplicateRegistration(BookingError):
     code = "duplicate"
     message = _("This phone number is already registered for this activity.")
@@ -212,7 +222,11 @@ def _lock_sub_events(*sub_event_ids: int) -> dict[int, SubEvent]:
 # free a place clears the mark: a cancellation or move (below), any change to the
 # sub-event or its invitations (the programme version is part of the key), and a saved or
 # deleted registration (signal in apps.py). With a cache per process, other processes
-# see a freed place when their mark expires; with Redis, at once.
+# see a freed place when their mark expires; with Redis, at once. A number that booked
+# leaves a hint in the cache, so that, while sold out, the database is asked whether it
+# holds a registration only for numbers that probably do.
+
+BOOKED_HINT_SECONDS = 24 * 60 * 60
 
 
 def _sold_out_key(sub_event_id: int) -> str:
@@ -221,8 +235,29 @@ def _sold_out_key(sub_event_id: int) -> str:
     return f"openday:sold-out:{sub_event_id}:{programme_version()}"
 
 
-def _sold_out(sub_event_id: int) -> bool:
-    return settings.OPENDAY_SOLD_OUT_SECONDS > 0 and bool(cache.get(_sold_out_key(sub_event_id)))
+def _booked_key(sub_event_id: int, phone: str) -> str:
+    return f"openday:booked:{sub_event_id}:{phone}"
+
+
+def _refuse_if_sold_out(sub_event_id: int, phone: str) -> None:
+    if settings.OPENDAY_SOLD_OUT_SECONDS <= 0:
+        return
+    sold_out, booked = _sold_out_key(sub_event_id), _booked_key(sub_event_id, phone)
+    found = cache.get_many([sold_out, booked])
+    if sold_out in found:
+        if booked in found:
+            _check_not_registered(sub_event_id, phone)
+        raise RegistrationSoldOut()
+
+
+def _remember_booked(sub_event_id: int, phone: str) -> None:
+    if settings.OPENDAY_SOLD_OUT_SECONDS > 0:
+        cache.set(_booked_key(sub_event_id, phone), 1, BOOKED_HINT_SECONDS)
+
+
+def sold_out_clear(sub_event_id: int) -> None:
+    """A place may have come free on this sub-event: refuse nobody from the cache."""
+    cache.delete(_sold_out_key(sub_event_id))
 
 
 def _status_or_sold_out(sub_event: SubEvent, *, party_size: int, invitation) -> str:
@@ -234,11 +269,6 @@ def _status_or_sold_out(sub_event: SubEvent, *, party_size: int, invitation) -> 
         if sold_out and settings.OPENDAY_SOLD_OUT_SECONDS > 0:
             cache.set(_sold_out_key(sub_event.pk), 1, settings.OPENDAY_SOLD_OUT_SECONDS)
         raise
-
-
-def sold_out_clear(sub_event_id: int) -> None:
-    """A place may have come free on this sub-event: refuse nobody from the cache."""
-    cache.delete(_sold_out_key(sub_event_id))
 
 
 def no_show_suspended_until(phone: str, *, now: dt.datetime | None = None) -> dt.datetime | None:
@@ -341,10 +371,8 @@ def registration_create(
     name = name.strip()
     staff = source in (Registration.Source.STAFF, Registration.Source.IMPORT)
     public = not staff and not invitation_code
-    if public and _sold_out(sub_event_id):
-        # Someone who booked already is told so, not that the activity is full.
-        _check_not_registered(sub_event_id, phone)
-        raise RegistrationFull()
+    if public:
+        _refuse_if_sold_out(sub_event_id, phone)
 
     # First without the lock. A refusal read from committed data is a true answer at the
     # moment of reading, so when the activity is closed or full, or the phone already
@@ -395,8 +423,14 @@ def registration_create(
         token = registration.set_manage_token()
         _save_new(registration)
         booking = Booking(registration=registration, token=token)
-        transaction.on_commit(lambda: notifications.registration_created(booking))
+        transaction.on_commit(lambda: _after_booking(booking))
     return booking
+
+
+def _after_booking(booking: Booking) -> None:
+    registration = booking.registration
+    _remember_booked(registration.sub_event_id, registration.phone)
+    notifications.registration_created(booking)
 
 
 def _check_not_registered(sub_event_id: int, phone: str) -> None:
