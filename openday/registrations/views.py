@@ -27,7 +27,7 @@ from openday.privacy.consent import consent_statement_current
 from openday.privacy.models import ConsentStatement
 from openday.privacy.network import client_ip
 
-from . import notifications, ratelimit, services
+from . import ratelimit, services
 from .forms import RegistrationForm
 from .models import Registration
 
@@ -325,8 +325,8 @@ def cancel(request, token):
         messages.error(request, _("The activity is over; there is nothing left to cancel."))
         return redirect(manage_url)
     if request.method == "POST":
+        # The service tells the person (and anyone promoted) once it has committed.
         services.registration_cancel(registration=registration)
-        notifications.registration_cancelled(registration)
         messages.success(request, _("Your registration is cancelled. Thank you for telling us."))
         return redirect(manage_url)
     return _private(

@@ -302,6 +302,17 @@ def test_cancel_confirmed_place_promotes_the_waiting_list(
     assert "Cancel my registration" not in page
 
 
+def test_cancel_sends_one_confirmation_of_the_cancellation(
+    client, sub_event, django_capture_on_commit_callbacks
+):
+    booking = book("13800138000", sub_event, email="wang@example.com")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("registrations:cancel", kwargs={"token": booking.token}))
+    assert [message.to for message in mail.outbox] == [["wang@example.com"]]
+    assert booking.registration.reference in mail.outbox[0].body
+
+
 def test_cancel_twice_changes_nothing_more(client, sub_event):
     booking = book("13800138000", sub_event)
     url = reverse("registrations:cancel", kwargs={"token": booking.token})
