@@ -95,11 +95,16 @@ def _date_label(day: dt.date) -> str:
     return date_format(day, "MONTH_DAY_FORMAT") + " " + date_format(day, "D")
 
 
-def _grouped_by_day(sub_events) -> list[tuple[dt.date, list[SubEvent]]]:
-    """[(local date, [sub-events in time order]), ...] for the programme's day sections."""
+def _grouped_by_day(sub_events) -> list[tuple[dt.date, list[SubEvent], bool]]:
+    """[(local date, [sub-events in time order], finished), ...] for the programme's day
+    sections, from sub-events listed upcoming first: the days of finished activities come
+    last, marked so that the page can head them as such."""
     return [
-        (day, list(items))
-        for day, items in groupby(sub_events, key=lambda s: timezone.localtime(s.starts_at).date())
+        (day, list(items), finished)
+        for (finished, day), items in groupby(
+            sub_events,
+            key=lambda s: (s.is_past, timezone.localtime(s.starts_at).date()),
+        )
     ]
 
 
@@ -139,7 +144,7 @@ def _page_links(request, filters: ProgrammeFilterForm, page: Page) -> dict:
 def _programme_context(request, event: Event) -> dict:
     published = SubEvent.objects.published().filter(event=event)
     filters = ProgrammeFilterForm(request.GET or None, event=event)
-    listed = filters.filtered(published.filter(is_main_venue=False).for_listing())
+    listed = filters.filtered(published.filter(is_main_venue=False).for_listing().upcoming_first())
     paginator = Paginator(listed, settings.OPENDAY_PROGRAMME_PAGE_SIZE)
     page = paginator.page(_page_number(request.GET.get("page"), paginator.num_pages))
     # The main venue heads the first page only: further pages continue the list, and on a
@@ -213,7 +218,9 @@ def subevent_detail(request, event_slug, pk):
 @cache_public_page
 def venue_detail(request, slug):
     venue = get_object_or_404(Venue.objects.select_related("district"), slug=slug)
-    sub_events = list(SubEvent.objects.published().filter(venue=venue).for_listing())
+    sub_events = list(
+        SubEvent.objects.published().filter(venue=venue).for_listing().upcoming_first()
+    )
     return render(
         request,
         "events/venue_detail.html",

@@ -115,6 +115,31 @@ def test_programme_groups_sub_events_by_day(client):
     assert page.count('class="programme-day"') == 2
 
 
+def test_programme_lists_what_is_to_come_before_what_has_finished(client):
+    now = timezone.now()
+    event = factories.EventFactory(starts_on=timezone.localdate() - dt.timedelta(days=3))
+    factories.SubEventFactory(
+        event=event,
+        title="昨天的座谈会",
+        starts_at=now - dt.timedelta(days=1, hours=2),
+        ends_at=now - dt.timedelta(days=1),
+    )
+    factories.SubEventFactory(
+        event=event, title="明天的执法体验", starts_at=now + dt.timedelta(days=1)
+    )
+    page = client.get("/").content.decode()
+    assert (
+        page.index("明天的执法体验")
+        < page.index("Finished activities")
+        < page.index("昨天的座谈会")
+    )
+
+
+def test_programme_of_activities_still_to_come_has_no_finished_heading(client):
+    factories.SubEventFactory()
+    assert "Finished activities" not in client.get("/").content.decode()
+
+
 def test_archive_lists_past_and_upcoming_open_days(client):
     upcoming = factories.EventFactory(title="今年的开放日")
     past = factories.EventFactory(
