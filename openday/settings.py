@@ -350,9 +350,9 @@ OPENDAY_NOSHOW_LIMIT = int(os.environ.get("OPENDAY_NOSHOW_LIMIT", "2"))
 OPENDAY_NOSHOW_MONTHS = int(os.environ.get("OPENDAY_NOSHOW_MONTHS", "12"))
 OPENDAY_NOSHOW_BAN_DAYS = int(os.environ.get("OPENDAY_NOSHOW_BAN_DAYS", "90"))
 # Once a booking finds an activity without places or waiting list, later attempts are
-# refused from the cache for this many seconds (0: never); anything that frees a place
-# ends it at once in every process that shares the cache.
-OPENDAY_SOLD_OUT_SECONDS = float(os.environ.get("OPENDAY_SOLD_OUT_SECONDS", "2"))
+# refused from the cache for this many whole seconds (0: never); anything that frees a
+# place ends it at once in every process that shares the cache (openday.registrations.sold_out).
+OPENDAY_SOLD_OUT_SECONDS = int(os.environ.get("OPENDAY_SOLD_OUT_SECONDS", "2"))
 # Booking attempts allowed per client address and per phone number, each within its
 # window (seconds). The address limit is generous: many people share one address behind a
 # carrier-grade NAT. The address is read by openday.privacy.network.client_ip.

@@ -240,13 +240,14 @@ class SubEventQuerySet(models.QuerySet):
 
     def upcoming_first(self):
         """In time order, but activities that have ended after all the others: a citizen
-        opening the programme halfway through the open day sees what is still to come."""
+        opening the programme halfway through the open day sees what is still to come.
+        Annotates `finished` (1 or 0), as the database saw it, for the page to group by."""
         finished = Case(
             When(ends_at__lte=Now(), then=Value(1)),
             default=Value(0),
             output_field=models.IntegerField(),
         )
-        return self.alias(finished=finished).order_by("finished", "starts_at", "pk")
+        return self.annotate(finished=finished).order_by("finished", "starts_at", "pk")
 
     def for_listing(self):
         """What a list of sub-events shows: related names and places left, one query."""

@@ -103,7 +103,7 @@ def _grouped_by_day(sub_events) -> list[tuple[dt.date, list[SubEvent], bool]]:
         (day, list(items), finished)
         for (finished, day), items in groupby(
             sub_events,
-            key=lambda s: (s.is_past, timezone.localtime(s.starts_at).date()),
+            key=lambda s: (bool(s.finished), timezone.localtime(s.starts_at).date()),
         )
     ]
 

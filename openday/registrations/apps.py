@@ -7,9 +7,9 @@ from django.utils.translation import gettext_lazy as _
 def _place_may_be_free(sender, instance, created=False, **kwargs) -> None:
     # A new registration only ever takes places; any other change may give one back.
     if not created:
-        from .services import sold_out_clear
+        from . import sold_out
 
-        transaction.on_commit(lambda: sold_out_clear(instance.sub_event_id))
+        transaction.on_commit(lambda: sold_out.clear(instance.sub_event_id), robust=True)
 
 
 class RegistrationsConfig(AppConfig):

@@ -29,7 +29,6 @@ must not close registration for everyone.
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import logging
 import math
@@ -43,7 +42,7 @@ from django.utils.translation import gettext as _
 
 from openday.privacy.network import client_ip
 
-from .phone import normalise_phone
+from .phone import normalise_phone, phone_digest
 
 logger = logging.getLogger(__name__)
 
@@ -126,9 +125,7 @@ def retry_after(
         except ValidationError:
             normal = None
         if normal:
-            # Hashed so phone numbers do not sit in the cache in clear.
-            digest = hashlib.sha256(f"{settings.SECRET_KEY}:{normal}".encode()).hexdigest()
-            keys.append((f"{scope}:phone:{digest[:32]}", settings.OPENDAY_RATELIMIT_PHONE))
+            keys.append((f"{scope}:phone:{phone_digest(normal)}", settings.OPENDAY_RATELIMIT_PHONE))
     waits = []
     try:
         for key, rate in keys:

@@ -22,7 +22,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F, Max
 from django.utils import formats, timezone
@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from openday.events.models import Invitation, SubEvent
 from openday.privacy.consent import consent_statement_current
 
-from . import notifications
+from . import notifications, sold_out
 from .models import NoShowPardon, Registration, new_reference
 from .phone import normalise_phone
 
@@ -62,8 +62,8 @@ class RegistrationFull(BookingError):
 
 
 class RegistrationSoldOut(RegistrationFull):
-    """Full, as the cache says (see "Sold out" below): said without looking up the phone
-    number, so it reassures whoever booked already."""
+    """Full, as the cache says (`sold_out`): said without looking up the phone number, so
+    it reassures whoever booked already."""
 
     message = _(
         "Sorry, this activity is full. If you registered for it earlier, your registration"
@@ -186,7 +186,16 @@ def _places_sql(vendor: str) -> tuple[str, tuple]:
         .filter(pk=_ANY_SUB_EVENT)
         .order_by()
     )
-    return queryset.query.sql_with_params()
+    sql, params = queryset.query.sql_with_params()
+    # Only constants may be kept: a value computed when the query was built (a date, the
+    # time now) would stay frozen for the life of the process.
+    if params.count(_ANY_SUB_EVENT) != 1 or any(
+        isinstance(value, dt.date | dt.time | dt.timedelta) for value in params
+    ):
+        raise ImproperlyConfigured(
+            "with_places_left() must compile to constants and one sub-event key."
+        )
+    return sql, params
 
 
 def _sub_event_with_places(sub_event_id: int) -> SubEvent:
@@ -215,59 +224,16 @@ def _lock_sub_events(*sub_event_ids: int) -> dict[int, SubEvent]:
     return {pk: _sub_event_with_places(pk) for pk in ids}
 
 
-# --- Sold out ----------------------------------------------------------------------------
-# In a rush, nearly every attempt arrives after the last place went. Once a booking finds a
-# sub-event with no public place left and no waiting list, it says so in the cache for a
-# few seconds, and later attempts are refused from there without a query. Whatever can
-# free a place clears the mark: a cancellation or move (below), any change to the
-# sub-event or its invitations (the programme version is part of the key), and a saved or
-# deleted registration (signal in apps.py). With a cache per process, other processes
-# see a freed place when their mark expires; with Redis, at once. A number that booked
-# leaves a hint in the cache, so that, while sold out, the database is asked whether it
-# holds a registration only for numbers that probably do.
-
-BOOKED_HINT_SECONDS = 24 * 60 * 60
-
-
-def _sold_out_key(sub_event_id: int) -> str:
-    from openday.events.caching import programme_version
-
-    return f"openday:sold-out:{sub_event_id}:{programme_version()}"
-
-
-def _booked_key(sub_event_id: int, phone: str) -> str:
-    return f"openday:booked:{sub_event_id}:{phone}"
-
-
-def _refuse_if_sold_out(sub_event_id: int, phone: str) -> None:
-    if settings.OPENDAY_SOLD_OUT_SECONDS <= 0:
-        return
-    sold_out, booked = _sold_out_key(sub_event_id), _booked_key(sub_event_id, phone)
-    found = cache.get_many([sold_out, booked])
-    if sold_out in found:
-        if booked in found:
-            _check_not_registered(sub_event_id, phone)
-        raise RegistrationSoldOut()
-
-
-def _remember_booked(sub_event_id: int, phone: str) -> None:
-    if settings.OPENDAY_SOLD_OUT_SECONDS > 0:
-        cache.set(_booked_key(sub_event_id, phone), 1, BOOKED_HINT_SECONDS)
-
-
-def sold_out_clear(sub_event_id: int) -> None:
-    """A place may have come free on this sub-event: refuse nobody from the cache."""
-    cache.delete(_sold_out_key(sub_event_id))
-
-
-def _status_or_sold_out(sub_event: SubEvent, *, party_size: int, invitation) -> str:
-    """`_status_for`, marking the sub-event sold out when a public booking finds no place."""
+def _status_or_sold_out(
+    sub_event: SubEvent, *, party_size: int, invitation, seen: sold_out.Seen | None
+) -> str:
+    """`_status_for`, marking the sub-event sold out when a public booking finds no place
+    (`seen`: what the cache said before the places were read)."""
     try:
         return _status_for(sub_event, party_size=party_size, invitation=invitation)
     except RegistrationFull:
-        sold_out = invitation is None and sub_event.places_left <= 0
-        if sold_out and settings.OPENDAY_SOLD_OUT_SECONDS > 0:
-            cache.set(_sold_out_key(sub_event.pk), 1, settings.OPENDAY_SOLD_OUT_SECONDS)
+        if invitation is None and sub_event.places_left <= 0:
+            sold_out.mark(seen)
         raise
 
 
@@ -371,8 +337,12 @@ def registration_create(
     name = name.strip()
     staff = source in (Registration.Source.STAFF, Registration.Source.IMPORT)
     public = not staff and not invitation_code
-    if public:
-        _refuse_if_sold_out(sub_event_id, phone)
+    seen = sold_out.look(sub_event_id, phone) if public else None
+    if seen is not None and seen.sold_out:
+        if seen.booked:
+            # This number probably holds a place: it is told so, not that all are taken.
+            _check_not_registered(sub_event_id, phone)
+        raise RegistrationSoldOut()
 
     # First without the lock. A refusal read from committed data is a true answer at the
     # moment of reading, so when the activity is closed or full, or the phone already
@@ -386,7 +356,10 @@ def registration_create(
         # A wrong code is refused before it can queue for the lock.
         _invitation_for(sub_event, invitation_code)
     _status_or_sold_out(
-        sub_event, party_size=party_size, invitation=False if invitation_code else None
+        sub_event,
+        party_size=party_size,
+        invitation=False if invitation_code else None,
+        seen=seen,
     )
     if not staff:
         # About the person, not the sub-event: checked before the lock so that a
@@ -404,7 +377,9 @@ def registration_create(
         # the unique constraint in `_save_new`.
         _check_window(sub_event, staff=staff)
         invitation = _invitation_for(sub_event, invitation_code) if invitation_code else None
-        status = _status_or_sold_out(sub_event, party_size=party_size, invitation=invitation)
+        status = _status_or_sold_out(
+            sub_event, party_size=party_size, invitation=invitation, seen=seen
+        )
         now = timezone.now()
         registration = Registration(
             sub_event=sub_event,
@@ -429,8 +404,8 @@ def registration_create(
 
 def _after_booking(booking: Booking) -> None:
     registration = booking.registration
-    _remember_booked(registration.sub_event_id, registration.phone)
     notifications.registration_created(booking)
+    sold_out.remember_booked(registration.sub_event_id, registration.phone)
 
 
 def _check_not_registered(sub_event_id: int, phone: str) -> None:
@@ -502,7 +477,7 @@ def registration_cancel(*, registration: Registration, by_staff=None) -> list[Re
         promoted = promote_waitlist(sub_event=sub_event) if freed else []
         transaction.on_commit(lambda: notifications.registration_cancelled(current))
         if freed:
-            transaction.on_commit(lambda: sold_out_clear(current.sub_event_id))
+            transaction.on_commit(lambda: sold_out.clear(current.sub_event_id), robust=True)
     registration.refresh_from_db()
     return promoted
 
@@ -612,6 +587,6 @@ def registration_move(
         )
         promoted = promote_waitlist(sub_event=source) if freed else []
         if freed:
-            transaction.on_commit(lambda: sold_out_clear(source.pk))
+            transaction.on_commit(lambda: sold_out.clear(source.pk), robust=True)
     registration.refresh_from_db()
     return promoted

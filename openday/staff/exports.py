@@ -52,10 +52,17 @@ FIELDS = [field for field, _label in COLUMNS]
 def _text(value: str | None) -> str:
     if value is None:
         return ""
-    # A cell starting with = + - @ is a formula to spreadsheet programs: neutralise it.
-    if value.startswith(("=", "+", "-", "@")):
+    # A cell starting with = + - @ (or a tab or carriage return before one) is a formula
+    # to spreadsheet programs: neutralise it.
+    if value.startswith(("=", "+", "-", "@", "\t", "\r")):
         return "'" + value
     return value
+
+
+def safe_row(row: list) -> list:
+    """A row of any cells with its text cells neutralised as `_text` does (for tables
+    whose text staff typed, such as activity titles)."""
+    return [_text(value) if isinstance(value, str) else value for value in row]
 
 
 def registration_rows(queryset: QuerySet, *, full_phone: bool) -> Iterator[list[str]]:

@@ -175,7 +175,8 @@ def dashboard_csv(request):
         raise Http404
     report = dashboard.event_report(event, request.user, district)
     name = f"dashboard-{event.slug}{f'-{district.slug}' if district else ''}.csv"
-    return exports.csv_response(iter(dashboard.report_rows(report)), name)
+    rows = (exports.safe_row(row) for row in dashboard.report_rows(report))
+    return exports.csv_response(rows, name)
 
 
 @login_required
