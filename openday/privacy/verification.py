@@ -32,7 +32,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from openday.registrations.phone import normalise_phone
+from openday.registrations.phone import normalise_phone, phone_digest
 from openday.registrations.ratelimit import limit_hit
 
 from . import sms
@@ -76,12 +76,6 @@ class VerificationCodeInvalid(VerificationError):
 
 def verification_required() -> bool:
     return settings.OPENDAY_PHONE_VERIFICATION
-
-
-def phone_digest(phone: str) -> str:
-    """A keyed hash of a normalised phone number: the same for the same number, useless
-    without the site's secret key."""
-    return salted_hmac("openday.privacy.phone", phone, algorithm="sha256").hexdigest()
 
 
 def _code_digest(phone: str, code: str) -> str:

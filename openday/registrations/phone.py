@@ -4,12 +4,11 @@ The database stores only the normal form, so "one registration per phone" and th
 rule hold however the number was written.
 """
 
-import hashlib
 import re
 import unicodedata
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 MOBILE = re.compile(r"1[3-9]\d{9}")
@@ -54,6 +53,7 @@ def mask_phone(phone: str) -> str:
 
 
 def phone_digest(phone: str) -> str:
-    """A stand-in for a normalised number in cache keys, so that numbers never sit in the
-    cache in clear: keyed with the site's secret, so it cannot be looked up in a table."""
-    return hashlib.sha256(f"{settings.SECRET_KEY}:{phone}".encode()).hexdigest()[:32]
+    """A keyed hash of a normalised phone number, wherever one is kept without the number
+    (verification codes, cache keys): the same for the same number, useless without the
+    site's secret key."""
+    return salted_hmac("openday.privacy.phone", phone, algorithm="sha256").hexdigest()
