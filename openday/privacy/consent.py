@@ -7,6 +7,7 @@ that row's text and `registration_create` stores the version with each registrat
 """
 
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -43,5 +44,11 @@ def consent_statement_current() -> ConsentStatement:
 
 def consent_text_current(language: str | None = None) -> str:
     """The consent text to show next to the form's `consent` checkbox, in `language`
-    (default: the active language)."""
-    return consent_statement_current().text_for(language or translation.get_language())
+    (default: the active language). A statement never changes under its version, so its
+    texts are cached: the busiest page costs no query for them."""
+    key = f"openday:consent:{settings.OPENDAY_CONSENT_VERSION}"
+    texts = cache.get(key)
+    if texts is None:
+        texts = consent_statement_current().texts
+        cache.set(key, texts, timeout=None)
+    return ConsentStatement(texts=texts).text_for(language or translation.get_language())

@@ -23,8 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from openday.events import ics
 from openday.events.models import SubEvent
 from openday.privacy import retention, verification
-from openday.privacy.consent import consent_statement_current
-from openday.privacy.models import ConsentStatement
+from openday.privacy.consent import consent_text_current
 from openday.privacy.network import client_ip
 
 from . import ratelimit, services
@@ -82,17 +81,6 @@ def _to_earlier_booking(request, token: str):
 PENDING_SALT = "openday.registrations.pending"
 PENDING_SECONDS = 30 * 60
 PENDING_FIELDS = ("name", "phone", "email", "party_size", "invitation_code", "form_token")
-
-
-def _consent_text() -> str:
-    """The frozen consent statement in the active language. A statement never changes
-    under its version, so its texts are cached: the busiest page costs no query for it."""
-    key = f"openday:consent:{settings.OPENDAY_CONSENT_VERSION}"
-    texts = cache.get(key)
-    if texts is None:
-        texts = consent_statement_current().texts
-        cache.set(key, texts, timeout=None)
-    return ConsentStatement(texts=texts).text_for(get_language())
 
 
 def _too_many(request, wait: int) -> HttpResponse:
@@ -247,7 +235,7 @@ def register(request, event_slug, pk):
             "sub_event": sub_event,
             "form": form,
             "form_open": sub_event.availability in FORM_STATES,
-            "consent_text": _consent_text(),
+            "consent_text": consent_text_current(),
             "verification": verification.verification_required(),
         },
     )
@@ -312,6 +300,12 @@ def manage(request, token):
     )
 
 
+def _ask_first(request, template: str, registration: Registration, token: str):
+    """The page that asks before a step that cannot be undone (cancel, delete my data)."""
+    context = {"registration": registration, "sub_event": registration.sub_event, "token": token}
+    return _private(render(request, template, context))
+
+
 @never_cache
 @_limit_manage
 @require_http_methods(["GET", "POST"])
@@ -329,13 +323,7 @@ def cancel(request, token):
         services.registration_cancel(registration=registration)
         messages.success(request, _("Your registration is cancelled. Thank you for telling us."))
         return redirect(manage_url)
-    return _private(
-        render(
-            request,
-            "registrations/cancel.html",
-            {"registration": registration, "sub_event": registration.sub_event, "token": token},
-        )
-    )
+    return _ask_first(request, "registrations/cancel.html", registration, token)
 
 
 @never_cache
@@ -355,13 +343,7 @@ def erase(request, token):
     if not retention.registration_can_be_erased(registration):
         messages.error(request, str(retention.ErasureNotAllowed.message))
         return redirect(Registration.manage_url_for(token))
-    return _private(
-        render(
-            request,
-            "registrations/erase.html",
-            {"registration": registration, "sub_event": registration.sub_event, "token": token},
-        )
-    )
+    return _ask_first(request, "registrations/erase.html", registration, token)
 
 
 @never_cache
