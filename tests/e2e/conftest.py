@@ -111,3 +111,10 @@ def assert_accessible(page) -> None:
         }"""
     )
     assert violations == [], f"{page.url}: {violations}"
+
+
+def fill_registration_form(page, *, name: str, phone: str) -> None:
+    """Type a name and number into the registration form and tick the consent box."""
+    page.fill("input[name=name]", name)
+    page.fill("input[name=phone]", phone)
+    page.check("input[name=consent]")

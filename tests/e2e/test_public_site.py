@@ -12,7 +12,7 @@ from openday.events.models import SubEvent
 from openday.registrations.models import Registration
 from tests import factories
 
-from .conftest import assert_accessible, save_screenshot
+from .conftest import assert_accessible, fill_registration_form, save_screenshot
 
 
 def _programme():
@@ -45,9 +45,7 @@ def _programme():
 
 
 def _register(page, *, name: str, phone: str) -> None:
-    page.fill("input[name=name]", name)
-    page.fill("input[name=phone]", phone)
-    page.check("input[name=consent]")
+    fill_registration_form(page, name=name, phone=phone)
     page.click("form.registration-form button[type=submit]")
     page.wait_for_url("**/r/**")
 
@@ -247,9 +245,7 @@ def test_double_click_on_register_books_once_and_shows_the_ticket(live_server, p
     _, _, forum = _programme()
     page = phone()
     page.goto(live_server.url + forum.get_absolute_url() + "register/")
-    page.fill("input[name=name]", "王芳")
-    page.fill("input[name=phone]", "13800138000")
-    page.check("input[name=consent]")
+    fill_registration_form(page, name="王芳", phone="13800138000")
     page.dblclick("form.registration-form button[type=submit]")
     page.wait_for_url("**/r/**")
     assert page.locator("svg.ticket-qr").is_visible()

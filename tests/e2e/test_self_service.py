@@ -10,7 +10,7 @@ from openday.registrations import services
 from openday.registrations.models import Registration
 from tests import factories
 
-from .conftest import assert_accessible, save_screenshot
+from .conftest import assert_accessible, fill_registration_form, save_screenshot
 
 
 def test_citizen_registers_with_the_code_texted_to_their_phone(
@@ -20,9 +20,7 @@ def test_citizen_registers_with_the_code_texted_to_their_phone(
     sub_event = factories.SubEventFactory(title="城管执法体验日")
     page = phone()
     page.goto(live_server.url + sub_event.get_absolute_url() + "register/")
-    page.fill("input[name=name]", "王芳")
-    page.fill("input[name=phone]", "+86 138 0013 8000")
-    page.check("input[name=consent]")
+    fill_registration_form(page, name="王芳", phone="+86 138 0013 8000")
     page.click("form.registration-form button[type=submit]")
 
     page.wait_for_selector("input[name=code]")
