@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from openday.api.api import api
 from openday.privacy.staff_login import StaffLoginForm
+from openday.staff import views as staff_views
 
 from . import views
 
@@ -12,6 +13,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Check-in volunteers land on their page after logging in; everyone else on the admin.
+    path(settings.OPENDAY_ADMIN_URL, staff_views.admin_index),
     path(settings.OPENDAY_ADMIN_URL, admin.site.urls),
     path("api/v1/", api.urls),
     path("r/", include("openday.registrations.urls")),

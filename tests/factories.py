@@ -114,6 +114,11 @@ class RegistrationFactory(factory.django.DjangoModelFactory):
     party_size = 1
     status = Registration.Status.CONFIRMED
     manage_token_hash = factory.LazyFunction(lambda: hash_token(new_manage_token()))
+    checked_in_at = None
+    # A registration checked in through the service has the whole party arrived.
+    checked_in_people = factory.LazyAttribute(
+        lambda registration: registration.party_size if registration.checked_in_at else None
+    )
 
 
 class FeedbackFactory(factory.django.DjangoModelFactory):

@@ -36,6 +36,7 @@ from .schemas import (
     VerificationIn,
     VerificationSentOut,
 )
+from .staff import router as staff_router
 
 api = NinjaAPI(
     title="Open Day API",
@@ -46,6 +47,8 @@ api = NinjaAPI(
     ),
     urls_namespace="api",
 )
+
+api.add_router("/staff", staff_router)
 
 NOT_FOUND = {404: NotFoundOut, 422: ValidationErrorOut}
 BODY_ERRORS = {400: ErrorOut, 404: NotFoundOut, 422: ValidationErrorOut}

@@ -91,7 +91,7 @@ def report_build(*, event: Event, district: District | None = None) -> Report:
     booked = registrations.aggregate(
         count=Count("pk"),
         people=Sum("party_size"),
-        attended=Sum("party_size", filter=attended),
+        attended=Sum("checked_in_people", filter=attended),
         finished=Sum("party_size", filter=Q(sub_event__ends_at__lt=Now())),
     )
 
@@ -119,7 +119,7 @@ def report_build(*, event: Event, district: District | None = None) -> Report:
                 district=None, sub_events=row["n"], places=row["places"] or 0
             )
         for row in registrations.values("sub_event__district").annotate(
-            people=Sum("party_size"), attended=Sum("party_size", filter=attended)
+            people=Sum("party_size"), attended=Sum("checked_in_people", filter=attended)
         ):
             entry = by_district.get(row["sub_event__district"])
             if entry is not None:

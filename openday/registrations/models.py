@@ -11,7 +11,7 @@ import secrets
 from django.conf import settings
 from django.core import signing
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -86,6 +86,7 @@ class Registration(models.Model):
         API = "api", _("API")
         STAFF = "staff", _("staff, on their behalf")
         IMPORT = "import", _("guest list import")
+        WALK_IN = "walk_in", _("walk-in at the door")
 
     class Need(models.TextChoices):
         WHEELCHAIR = "wheelchair", _("wheelchair access")
@@ -136,6 +137,9 @@ class Registration(models.Model):
     promoted_at = models.DateTimeField(_("moved off the waiting list"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
     checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True)
+    # How many of the party came (3 of 4), and at which door: set with checked_in_at.
+    checked_in_people = models.PositiveSmallIntegerField(_("people arrived"), null=True, blank=True)
+    checked_in_device = models.CharField(_("checked in at door"), max_length=40, blank=True)
     anonymised_at = models.DateTimeField(_("personal data removed"), null=True, blank=True)
 
     objects = RegistrationQuerySet.as_manager()
@@ -176,6 +180,11 @@ class Registration(models.Model):
                 condition=Q(invitation__isnull=True) | ~Q(status="waitlisted"),
                 name="registration_invited_never_waitlisted",
             ),
+            models.CheckConstraint(
+                condition=Q(checked_in_people__isnull=True)
+                | Q(checked_in_people__gte=1, checked_in_people__lte=F("party_size")),
+                name="registration_arrived_within_party",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -185,6 +194,16 @@ class Registration(models.Model):
     def needs_display(self) -> str:
         """The needs in words, as staff read them: "wheelchair access, other: …"."""
         return needs_text(self.needs, self.needs_note)
+
+    @property
+    def masked_name(self) -> str:
+        """王* for 王芳: what a list at the door shows of a name."""
+        name = self.name.strip()
+        return name[:1] + "*" * min(max(len(name) - 1, 1), 3) if name else ""
+
+    @property
+    def party_size_range(self) -> range:
+        return range(1, self.party_size + 1)
 
     @property
     def masked_phone(self) -> str:

@@ -339,7 +339,11 @@ def registration_create(
     phone = normalise_phone(phone)
     name = name.strip()
     needs, needs_note = needs_normalise(needs, needs_note)
-    staff = source in (Registration.Source.STAFF, Registration.Source.IMPORT)
+    staff = source in (
+        Registration.Source.STAFF,
+        Registration.Source.IMPORT,
+        Registration.Source.WALK_IN,
+    )
     public = not staff and not invitation_code
     seen = sold_out.look(sub_event_id, phone) if public else None
     if seen is not None and seen.sold_out:
@@ -384,6 +388,9 @@ def registration_create(
         status = _status_or_sold_out(
             sub_event, party_size=party_size, invitation=invitation, seen=seen
         )
+        if status == Registration.Status.WAITLISTED and source == Registration.Source.WALK_IN:
+            # Someone standing at the door gets a place now or none.
+            raise RegistrationFull()
         now = timezone.now()
         registration = Registration(
             sub_event=sub_event,
@@ -548,16 +555,35 @@ def sub_event_promote_waitlist(*, sub_event_id: int) -> list[Registration]:
         return promote_waitlist(sub_event=sub_event)
 
 
-def registration_check_in(*, registration: Registration, by_staff=None) -> Registration:
+def registration_check_in(
+    *,
+    registration: Registration,
+    by_staff=None,
+    people: int | None = None,
+    at: dt.datetime | None = None,
+    device: str = "",
+) -> Registration:
     """Check a confirmed registration in at the door, once.
 
-    One conditional UPDATE, so two scanners reading the same ticket at the same moment
-    check it in once: the second gets `AlreadyCheckedIn` with the time of the first.
+    `people` is how many of the party came (all of it by default); `at` is when the
+    ticket was scanned, for a scan made offline and sent later (never in the future);
+    `device` names the door. One conditional UPDATE, so two scanners reading the same
+    ticket at the same moment check it in once: the second gets `AlreadyCheckedIn` with
+    the time of the first.
     """
     now = timezone.now()
+    at = min(at, now) if at is not None else now
+    people = registration.party_size if people is None else people
+    if not 1 <= people <= registration.party_size:
+        raise InvalidPartySize()
     updated = Registration.objects.filter(
         pk=registration.pk, status=Registration.Status.CONFIRMED, checked_in_at__isnull=True
-    ).update(checked_in_at=now, updated_at=now)
+    ).update(
+        checked_in_at=at,
+        checked_in_people=people,
+        checked_in_device=device[:40],
+        updated_at=now,
+    )
     registration.refresh_from_db()
     if updated:
         return registration

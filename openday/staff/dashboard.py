@@ -85,7 +85,7 @@ def event_report(event, user, district=None) -> Report:
                 default=0,
             ),
             checked_in_people=Sum(
-                "registrations__party_size",
+                "registrations__checked_in_people",
                 filter=confirmed & Q(registrations__checked_in_at__isnull=False),
                 default=0,
             ),

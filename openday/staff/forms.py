@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from openday.registrations.models import Registration
+from openday.registrations.phone import normalise_phone
 
 from .models import StaffMessage
 
@@ -45,3 +46,37 @@ class GuestImportForm(forms.Form):
         if upload.size > MAX_IMPORT_BYTES:
             raise forms.ValidationError(_("The file is too large (at most 2 MB)."))
         return upload
+
+
+class WalkInForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        error_messages={"required": _("Enter the walk-in's name.")},
+    )
+    phone = forms.CharField(
+        label=_("Mobile phone"),
+        max_length=40,
+        error_messages={"required": _("Enter the walk-in's mobile phone number.")},
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    party_size = forms.TypedChoiceField(
+        label=_("People"),
+        coerce=int,
+        widget=forms.Select(attrs={"class": "form-select form-select-lg", "id": "walk-in-party"}),
+    )
+
+    def __init__(self, *args, sub_event, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["party_size"].choices = [
+            (n, str(n)) for n in range(1, sub_event.max_party_size + 1)
+        ]
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError(_("Enter the walk-in's name."))
+        return name
+
+    def clean_phone(self) -> str:
+        return normalise_phone(self.cleaned_data["phone"])

@@ -177,3 +177,53 @@ class MessageDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id} → {self.registration_id}"
+
+
+class CheckInScan(models.Model):
+    """One scan at a door, as a device sent it. The device makes `scan_id`, so a batch
+    sent twice (the answer was lost, the page was reloaded) checks in once and gets the
+    first answer again."""
+
+    class Result(models.TextChoices):
+        CHECKED_IN = "checked_in", _("checked in")
+        ALREADY_CHECKED_IN = "already_checked_in", _("already checked in")
+        UNKNOWN = "unknown", _("unknown ticket")
+        OTHER_ACTIVITY = "other_activity", _("ticket for another activity")
+        NOT_CONFIRMED = "not_confirmed", _("not confirmed")
+
+    scan_id = models.UUIDField(_("scan"), unique=True)
+    sub_event = models.ForeignKey(
+        "events.SubEvent",
+        verbose_name=_("activity"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    registration = models.ForeignKey(
+        "registrations.Registration",
+        verbose_name=_("registration"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reference = models.CharField(_("reference"), max_length=12)
+    device = models.CharField(_("door"), max_length=40)
+    people = models.PositiveSmallIntegerField(_("people"), null=True, blank=True)
+    scanned_at = models.DateTimeField(_("scanned"))
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+    result = models.CharField(_("result"), max_length=20, choices=Result.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("door scan")
+        verbose_name_plural = _("door scans")
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.reference} · {self.device} · {self.result}"

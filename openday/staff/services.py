@@ -8,6 +8,8 @@ confirmed only) and `registration_move` (into free places, keeping the reference
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -43,7 +45,13 @@ class WrongDay(CheckInRefused):
 
 
 def registration_check_in(
-    *, registration: Registration, sub_event_id: int | None = None, on_the_day: bool = True
+    *,
+    registration: Registration,
+    sub_event_id: int | None = None,
+    on_the_day: bool = True,
+    people: int | None = None,
+    at: dt.datetime | None = None,
+    device: str = "",
 ) -> Registration:
     """Mark a confirmed registration as arrived, once.
 
@@ -52,19 +60,27 @@ def registration_check_in(
     admin action passes False to record arrivals afterwards). Raises a `CheckInRefused`
     subclass whose message says why; the registration is left unchanged then.
     """
-    refusal = check_in_refusal(registration, sub_event_id=sub_event_id, on_the_day=on_the_day)
+    refusal = check_in_refusal(
+        registration, sub_event_id=sub_event_id, on_the_day=on_the_day, at=at
+    )
     if refusal is not None:
         raise refusal
     try:
-        return booking.registration_check_in(registration=registration)
+        return booking.registration_check_in(
+            registration=registration, people=people, at=at, device=device
+        )
     except booking.AlreadyCheckedIn as error:
-        raise AlreadyCheckedIn(error.message, registration) from error
+        raise already_checked_in(registration) from error
     except booking.NotConfirmed as error:
         raise NotConfirmed(error.message, registration) from error
 
 
 def check_in_refusal(
-    registration: Registration, *, sub_event_id: int | None = None, on_the_day: bool = True
+    registration: Registration,
+    *,
+    sub_event_id: int | None = None,
+    on_the_day: bool = True,
+    at: dt.datetime | None = None,
 ) -> CheckInRefused | None:
     """Why this registration may not be checked in now, or None when it may. The check-in
     page asks before showing the button; `registration_check_in` asks again under lock."""
@@ -81,18 +97,28 @@ def check_in_refusal(
             _("This registration is on the waiting list, not confirmed."), registration
         )
     if registration.checked_in_at is not None:
-        return AlreadyCheckedIn(
-            _("Already checked in at %(time)s.")
-            % {"time": formats.time_format(timezone.localtime(registration.checked_in_at), "H:i")},
-            registration,
-        )
-    if on_the_day and timezone.localdate(sub_event.starts_at) != timezone.localdate():
+        return already_checked_in(registration)
+    day = timezone.localdate(at) if at is not None else timezone.localdate()
+    if on_the_day and timezone.localdate(sub_event.starts_at) != day:
         return WrongDay(
             _("This ticket is for %(date)s, not today.")
             % {"date": formats.date_format(timezone.localtime(sub_event.starts_at))},
             registration,
         )
     return None
+
+
+def already_checked_in(registration: Registration) -> AlreadyCheckedIn:
+    """ "Already checked in at 10:02 at door-2": the time, and the door when one was named."""
+    time = formats.time_format(timezone.localtime(registration.checked_in_at), "H:i")
+    if registration.checked_in_device:
+        message = _("Already checked in at %(time)s at %(door)s.") % {
+            "time": time,
+            "door": registration.checked_in_device,
+        }
+    else:
+        message = _("Already checked in at %(time)s.") % {"time": time}
+    return AlreadyCheckedIn(message, registration)
 
 
 def registration_move(

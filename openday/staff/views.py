@@ -3,13 +3,13 @@ registrants and the guest-list import. Each view narrows what it reads through `
 
 from __future__ import annotations
 
-import re
+import unicodedata
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -19,27 +19,22 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from openday.events.models import Event, SubEvent
+from openday.registrations import services as booking
 from openday.registrations.models import Registration
 
-from . import dashboard, exports, imports, paper, scope
+from . import dashboard, door, exports, imports, paper, scope
 from . import services as staff_services
-from .forms import GuestImportForm, StaffMessageForm
+from .door import reference_from_scan
+from .forms import GuestImportForm, StaffMessageForm, WalkInForm
 from .messaging import staff_message_send
 
-REFERENCE_CLEAN = re.compile(r"[\s\-]+")
+# People found at the door by phone digits or name, at most.
+FIND_LIMIT = 20
 
 
 def _log_change(user, registration: Registration, message: str) -> None:
     # Staff changes made outside the admin still appear in the object's admin history.
     LogEntry.objects.log_actions(user.pk, [registration], CHANGE, change_message=message)
-
-
-def reference_from_scan(text: str) -> str:
-    """A ticket's QR code carries the signed reference; people type the bare reference."""
-    text = (text or "").strip()
-    if ":" in text:
-        return Registration.reference_from_checkin_code(text) or ""
-    return REFERENCE_CLEAN.sub("", text).upper()[:12]
 
 
 def _counter(sub_event: SubEvent) -> dict:
@@ -48,7 +43,7 @@ def _counter(sub_event: SubEvent) -> dict:
         .filter(sub_event=sub_event)
         .aggregate(
             expected=Sum("party_size", default=0),
-            checked_in=Sum("party_size", default=0, filter=Q(checked_in_at__isnull=False)),
+            checked_in=Sum("checked_in_people", default=0),
         )
     )
     return {"checked_in": totals["checked_in"], "expected": totals["expected"]}
@@ -76,8 +71,11 @@ def checkin(request):
     code = request.GET.get("code", "")
     if sub_event is not None:
         context["counter"] = _counter(sub_event)
+        context["walk_in_form"] = WalkInForm(sub_event=sub_event)
         if code.strip():
             context.update(_checkin_lookup(sub_event, code))
+        elif request.GET.get("find", "").strip():
+            context.update(_checkin_find(sub_event, request.GET["find"]))
     return render(request, "staff/checkin.html", context)
 
 
@@ -113,18 +111,75 @@ def _checkin_confirm(request, sub_event):
     if registration is None:
         messages.error(request, _("No registration with this reference."))
         return HttpResponseRedirect(back)
+    people = request.POST.get("people", "")
     try:
         done = staff_services.registration_check_in(
-            registration=registration, sub_event_id=sub_event.pk
+            registration=registration,
+            sub_event_id=sub_event.pk,
+            people=int(people) if people.isdigit() else None,
         )
-    except staff_services.CheckInRefused as refusal:
+    except (staff_services.CheckInRefused, booking.BookingError) as refusal:
         messages.error(request, f"{registration.reference}: {refusal.message}")
         return HttpResponseRedirect(back)
     _log_change(request.user, done, _("Checked in at the door."))
     messages.success(
         request,
-        _("Checked in: %(name)s, %(count)d people.")
-        % {"name": done.name, "count": done.party_size},
+        _("Checked in: %(name)s, %(count)d of %(party)d people.")
+        % {"name": done.name, "count": done.checked_in_people, "party": done.party_size},
+    )
+    return HttpResponseRedirect(back)
+
+
+def _checkin_find(sub_event: SubEvent, text: str) -> dict:
+    """People at the door without their ticket: found by the last four digits of their
+    phone or by their name, among this activity's registrations only."""
+    text = " ".join(text.split())[:50]
+    digits = "".join(ch for ch in unicodedata.normalize("NFKC", text) if ch.isdigit())
+    registrations = Registration.objects.filter(sub_event=sub_event, anonymised_at__isnull=True)
+    if len(digits) == 4 and len(text.replace(" ", "")) == 4:
+        registrations = registrations.filter(phone__endswith=digits)
+    elif text:
+        registrations = registrations.filter(name__icontains=text)
+    else:
+        registrations = registrations.none()
+    found = list(registrations.order_by("name", "pk")[: FIND_LIMIT + 1])
+    return {"find": text, "found": found[:FIND_LIMIT], "found_more": len(found) > FIND_LIMIT}
+
+
+@login_required
+@permission_required(scope.CHECK_IN, raise_exception=True)
+@require_http_methods(["POST"])
+def walk_in(request, pk: int):
+    """Someone without a booking at the door: registered on the spot when places are left
+    (through the booking service, like every booking), and checked in at once."""
+    sub_event = get_object_or_404(scope.check_in_sub_events(request.user), pk=pk)
+    back = f"{reverse('staff:checkin')}?{urlencode({'sub_event': sub_event.pk})}"
+    form = WalkInForm(request.POST, sub_event=sub_event)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return HttpResponseRedirect(back)
+    try:
+        registration = door.walk_in_register(
+            sub_event=sub_event,
+            name=form.cleaned_data["name"],
+            phone=form.cleaned_data["phone"],
+            party_size=form.cleaned_data["party_size"],
+            by_staff=request.user,
+        )
+    except (booking.BookingError, staff_services.CheckInRefused) as refusal:
+        messages.error(request, refusal.message)
+        return HttpResponseRedirect(back)
+    _log_change(request.user, registration, _("Registered and checked in as a walk-in."))
+    messages.success(
+        request,
+        _("Walk-in registered and checked in: %(name)s, %(count)d people (%(reference)s).")
+        % {
+            "name": registration.name,
+            "count": registration.party_size,
+            "reference": registration.reference,
+        },
     )
     return HttpResponseRedirect(back)
 
@@ -134,6 +189,21 @@ def _checkin_confirm(request, sub_event):
 def checkin_counter(request, pk: int):
     sub_event = get_object_or_404(scope.check_in_sub_events(request.user), pk=pk)
     return JsonResponse(_counter(sub_event))
+
+
+def admin_index(request):
+    """The admin's front page, except for check-in volunteers: the admin has nothing for
+    them, so they land on the check-in page."""
+    user = request.user
+    if (
+        user.is_active
+        and user.is_staff
+        and user.has_perm(scope.CHECK_IN)
+        and not admin.site.get_app_list(request)
+    ):
+        return HttpResponseRedirect(reverse("staff:checkin"))
+    # The admin's own wrapper: login, never cached, CSRF as on every admin page.
+    return admin.site.admin_view(admin.site.index)(request)
 
 
 def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
