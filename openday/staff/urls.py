@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.dashboard_view, name="dashboard"),
     path("dashboard.csv", views.dashboard_csv, name="dashboard_csv"),
     path("checkin/", views.checkin, name="checkin"),
+    path("checkin/sw.js", views.checkin_service_worker, name="checkin_worker"),
     path("checkin/<int:pk>/counter.json", views.checkin_counter, name="checkin_counter"),
     path("checkin/<int:pk>/walk-in/", views.walk_in, name="walk_in"),
     path("activities/<int:pk>/door-list.pdf", views.door_list, name="door_list"),

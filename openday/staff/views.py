@@ -8,6 +8,7 @@ import unicodedata
 from django.contrib import admin, messages
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
 from django.db.models import Sum
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -72,11 +73,36 @@ def checkin(request):
     if sub_event is not None:
         context["counter"] = _counter(sub_event)
         context["walk_in_form"] = WalkInForm(sub_event=sub_event)
+        context["checkin_texts"] = _checkin_texts()
         if code.strip():
             context.update(_checkin_lookup(sub_event, code))
         elif request.GET.get("find", "").strip():
             context.update(_checkin_find(sub_event, request.GET["find"]))
     return render(request, "staff/checkin.html", context)
+
+
+def _checkin_texts() -> dict:
+    """What the offline check-in script says, in the page's language."""
+    return {
+        "online": _("Online"),
+        "offline": _("Offline: scans are kept and sent later"),
+        "never": _("not yet"),
+        "not_on_list": _(
+            "Not on this activity's list: a ticket for another activity, or unknown. "
+            "Checked again when the connection returns."
+        ),
+        "waitlisted": _("This registration is on the waiting list, not confirmed."),
+        "wrong_day": _("This ticket is for another day."),
+        "already_at": _("Already checked in at %(time)s at %(door)s."),
+        "people_of": _("%(count)s of %(party)s"),
+        "party": _("%(count)s people"),
+        "done": _("Checked in."),
+        "results": {
+            "unknown": _("No registration with this reference."),
+            "other_activity": _("This ticket is for another activity."),
+            "not_confirmed": _("This registration is cancelled or not confirmed."),
+        },
+    }
 
 
 def _checkin_lookup(sub_event: SubEvent, code: str) -> dict:
@@ -189,6 +215,17 @@ def walk_in(request, pk: int):
 def checkin_counter(request, pk: int):
     sub_event = get_object_or_404(scope.check_in_sub_events(request.user), pk=pk)
     return JsonResponse(_counter(sub_event))
+
+
+@require_safe
+def checkin_service_worker(request):
+    """The check-in page's service worker, served from under the page's path so that it
+    may control it (a worker's scope cannot reach above the folder it is served from)."""
+    path = finders.find("js/checkin-sw.js")
+    with open(path, "rb") as handle:
+        response = HttpResponse(handle.read(), content_type="text/javascript")
+    response["Cache-Control"] = "no-cache"
+    return response
 
 
 def admin_index(request):

@@ -51,7 +51,8 @@
   function found(text) {
     stop();
     input.value = text;
-    form.submit();
+    // requestSubmit runs the page's submit handlers (the offline check-in decides locally).
+    if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
   }
 
   function decodeFrame() {
