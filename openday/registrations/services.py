@@ -592,6 +592,70 @@ def registration_check_in(
     raise NotConfirmed()
 
 
+@dataclass(frozen=True)
+class Arrival:
+    """A ticket scanned at a door: its reference, when, and how many of the party came
+    (None: all of it)."""
+
+    reference: str
+    at: dt.datetime
+    people: int | None = None
+
+
+def registrations_check_in_batch(
+    *, sub_event_id: int, arrivals: list[Arrival], device: str
+) -> list[tuple[str, Registration | None]]:
+    """Check in, at one door of `sub_event_id`, the tickets scanned there (offline, sent
+    later), in the order given; the same rules as `registration_check_in`. Returns per
+    arrival its outcome (`checked_in`, `already_checked_in`, `not_confirmed`,
+    `other_activity`, `unknown`) and the registration, if it is this activity's.
+
+    A few queries per batch, whatever its size: the activity's registrations in the
+    batch are locked, so a check-in at the counter meanwhile waits, and written together.
+    """
+    now = timezone.now()
+    references = {arrival.reference for arrival in arrivals}
+    with transaction.atomic():
+        registrations = {
+            registration.reference: registration
+            for registration in Registration.objects.filter(
+                sub_event_id=sub_event_id, reference__in=references
+            )
+            .select_for_update()
+            .order_by("pk")
+        }
+        elsewhere = set(
+            Registration.objects.filter(reference__in=references - set(registrations))
+            .exclude(sub_event_id=sub_event_id)
+            .values_list("reference", flat=True)
+        )
+        outcomes, arrived = [], []
+        for arrival in arrivals:
+            registration = registrations.get(arrival.reference)
+            if registration is None:
+                outcome = "other_activity" if arrival.reference in elsewhere else "unknown"
+            elif registration.status != Registration.Status.CONFIRMED:
+                outcome = "not_confirmed"
+            elif registration.checked_in_at is not None:
+                outcome = "already_checked_in"
+            else:
+                outcome = "checked_in"
+                # More people than booked: the whole party is let in, not more.
+                people = arrival.people or registration.party_size
+                registration.checked_in_people = min(people, registration.party_size)
+                registration.checked_in_at = min(arrival.at, now)
+                registration.checked_in_device = device[:40]
+                registration.updated_at = now
+                arrived.append(registration)
+            outcomes.append((outcome, registration))
+        Registration.objects.bulk_update(
+            arrived,
+            ["checked_in_at", "checked_in_people", "checked_in_device", "updated_at"],
+            batch_size=500,
+        )
+    return outcomes
+
+
 @_turn_lock_timeouts_into_busy
 def registration_move(
     *, registration: Registration, to_sub_event_id: int, by_staff=None

@@ -5,8 +5,8 @@ names masked) and decides each scan locally; queued scans come back in batches t
 `checkin_scans_apply`. Each scan carries an ID its device made, so a batch sent twice
 changes nothing the second time and gets the first answers again. When two doors
 checked in the same ticket offline, the first to reach the server wins and the other is
-told "already checked in at <time> at <door>". The rules stay where they are:
-`services.registration_check_in` checks in, once.
+told "already checked in at <time> at <door>". The rule stays the booking service's:
+`registrations_check_in_batch` checks a confirmed ticket in, once.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import re
 import uuid
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from openday.events.models import SubEvent
@@ -108,8 +108,7 @@ class Scan:
     people: int | None = None
 
 
-def _answer(scan: CheckInScan) -> dict:
-    registration = scan.registration
+def _answer(scan: CheckInScan, registration: Registration | None) -> dict:
     answer = {"id": str(scan.scan_id), "result": scan.result, "checked_in_at": None, "device": ""}
     if registration is not None and scan.result in (Result.CHECKED_IN, Result.ALREADY_CHECKED_IN):
         answer["checked_in_at"] = registration.checked_in_at
@@ -117,79 +116,46 @@ def _answer(scan: CheckInScan) -> dict:
     return answer
 
 
-def _decide(sub_event: SubEvent, registration: Registration | None, scan: Scan, device: str):
-    if registration is None:
-        return Result.UNKNOWN
-    if registration.sub_event_id != sub_event.pk:
-        return Result.OTHER_ACTIVITY
-    try:
-        # The device already told the volunteer whether the ticket is for today.
-        services.registration_check_in(
-            registration=registration,
+def checkin_scans_apply(*, sub_event: SubEvent, device: str, scans: list[Scan], user) -> list:
+    """Apply a batch of scans from one door, earliest first; returns one answer per scan
+    (`id`, `result`, `checked_in_at`, `device`), in the order they were sent.
+
+    The batches of one activity queue on its row, so a scan ID is looked up after any
+    earlier batch that carried it has committed: the same batch sent twice, even at the
+    same moment, is applied once. The check-in rule is the booking service's.
+    """
+    with transaction.atomic():
+        SubEvent.objects.select_for_update().filter(pk=sub_event.pk).values_list("pk").get()
+        known = {
+            record.scan_id: record
+            for record in CheckInScan.objects.filter(
+                scan_id__in=[scan.id for scan in scans]
+            ).select_related("registration")
+        }
+        new = sorted(
+            {scan.id: scan for scan in scans if scan.id not in known}.values(),
+            key=lambda scan: scan.at,
+        )
+        outcomes = booking.registrations_check_in_batch(
             sub_event_id=sub_event.pk,
-            on_the_day=False,
-            people=scan.people,
-            at=scan.at,
+            arrivals=[booking.Arrival(scan.reference, scan.at, scan.people) for scan in new],
             device=device,
         )
-    except services.AlreadyCheckedIn:
-        return Result.ALREADY_CHECKED_IN
-    except services.NotConfirmed:
-        return Result.NOT_CONFIRMED
-    except booking.InvalidPartySize:
-        # More people than booked: the whole party is let in, not more.
-        return _decide(sub_event, registration, Scan(scan.id, scan.reference, scan.at), device)
-    return Result.CHECKED_IN
-
-
-def checkin_scans_apply(*, sub_event: SubEvent, device: str, scans: list[Scan], user) -> list:
-    """Apply a batch of scans from one door, in the order they were made; returns one
-    answer per scan (`id`, `result`, `checked_in_at`, `device`)."""
-    known = {
-        scan.scan_id: scan
-        for scan in CheckInScan.objects.filter(scan_id__in=[scan.id for scan in scans])
-        .select_related("registration")
-        .order_by()
-    }
-    registrations = {
-        registration.reference: registration
-        for registration in Registration.objects.filter(
-            reference__in={scan.reference for scan in scans}
-        )
-    }
-    answers = []
-    for scan in sorted(scans, key=lambda scan: scan.at):
-        record = known.get(scan.id)
-        if record is None:
-            record = _record(sub_event, device, scan, registrations.get(scan.reference), user)
-            known[scan.id] = record
-        answers.append(_answer(record))
-    order = {scan.id: index for index, scan in enumerate(scans)}
-    return sorted(answers, key=lambda answer: order[uuid.UUID(answer["id"])])
-
-
-def _record(sub_event, device, scan: Scan, registration, user) -> CheckInScan:
-    try:
-        with transaction.atomic():
-            # The scan's row first: a second request with the same scan ID waits here for
-            # the first to commit, then reads its answer instead of deciding again.
-            record = CheckInScan.objects.create(
+        now = timezone.now()
+        records = [
+            CheckInScan(
                 scan_id=scan.id,
                 sub_event=sub_event,
                 registration=registration,
                 reference=scan.reference[:12],
-                device=device,
+                device=device[:40],
                 people=scan.people,
-                scanned_at=min(scan.at, timezone.now()),
-                result=Result.UNKNOWN,
+                scanned_at=min(scan.at, now),
+                result=outcome,
                 user=user,
             )
-            record.result = _decide(sub_event, registration, scan, device)
-            record.save(update_fields=["result"])
-    except IntegrityError:
-        return CheckInScan.objects.select_related("registration").get(scan_id=scan.id)
-    if registration is not None:
-        registration.refresh_from_db(
-            fields=["checked_in_at", "checked_in_device", "checked_in_people"]
-        )
-    return record
+            for scan, (outcome, registration) in zip(new, outcomes, strict=True)
+        ]
+        CheckInScan.objects.bulk_create(records, batch_size=500)
+        known.update((record.scan_id, record) for record in records)
+    return [_answer(known[scan.id], known[scan.id].registration) for scan in scans]
