@@ -290,7 +290,7 @@ def check_shared_limit(ports: list[int], sub_event_id: int) -> bool:
     through."""
     from django.conf import settings
 
-    from openday.registrations.ratelimit import parse_rate
+    from openday.core.ratelimit import parse_rate
 
     limit, window = parse_rate(settings.OPENDAY_RATELIMIT_PHONE)
     # The limiter counts in fixed windows (time // window): a check that ran across the

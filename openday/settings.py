@@ -260,14 +260,14 @@ X_FRAME_OPTIONS = "DENY"
 
 # Behind a load balancer or reverse proxy, OPENDAY_TRUSTED_PROXY_COUNT is the number of
 # proxies in front of the app servers that each append to X-Forwarded-For. The client
-# address is then read by `openday.privacy.network.client_ip` (rate limits, login lockout);
+# address is then read by `openday.core.network.client_ip` (rate limits, login lockout);
 # with 0 (the default) X-Forwarded-For is ignored, since a client can write anything there.
 OPENDAY_TRUSTED_PROXY_COUNT = int(os.environ.get("OPENDAY_TRUSTED_PROXY_COUNT", "0"))
 if OPENDAY_TRUSTED_PROXY_COUNT > 0:
     # The proxy terminates TLS and says so; without this every request looks like plain
     # HTTP and the HTTPS redirect loops.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-RATELIMIT_IP_META_KEY = "openday.privacy.network.client_ip"
+RATELIMIT_IP_META_KEY = "openday.core.network.client_ip"
 
 # Content-Security-Policy (django-csp 4): no inline script or style anywhere, every asset
 # from this site. Bootstrap's CSS draws some icons as data: SVG images.
@@ -301,7 +301,7 @@ AXES_FAILURE_LIMIT = int(os.environ.get("OPENDAY_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("OPENDAY_LOGIN_LOCKOUT_MINUTES", "30")))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "openday.privacy.network.client_ip"
+AXES_CLIENT_IP_CALLABLE = "openday.core.network.client_ip"
 AXES_USERNAME_CALLABLE = "openday.privacy.backends.login_username"
 AXES_LOCKOUT_CALLABLE = "openday.privacy.views.login_locked_out"
 AXES_VERBOSE = False
@@ -355,7 +355,7 @@ OPENDAY_NOSHOW_BAN_DAYS = int(os.environ.get("OPENDAY_NOSHOW_BAN_DAYS", "90"))
 OPENDAY_SOLD_OUT_SECONDS = int(os.environ.get("OPENDAY_SOLD_OUT_SECONDS", "2"))
 # Booking attempts allowed per client address and per phone number, each within its
 # window (seconds). The address limit is generous: many people share one address behind a
-# carrier-grade NAT. The address is read by openday.privacy.network.client_ip.
+# carrier-grade NAT. The address is read by openday.core.network.client_ip.
 OPENDAY_RATELIMIT_ADDRESS = os.environ.get("OPENDAY_RATELIMIT_ADDRESS", "300/60")
 OPENDAY_RATELIMIT_PHONE = os.environ.get("OPENDAY_RATELIMIT_PHONE", "10/600")
 # The pages behind a manage link (/r/<token>/...), per address: against guessing tokens.

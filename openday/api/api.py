@@ -14,11 +14,12 @@ from ninja import NinjaAPI, Path, Query, Status
 from ninja.decorators import decorate_view
 from ninja.errors import HttpError, ValidationError
 
+from openday.core import ratelimit
+from openday.core.network import client_ip
 from openday.events.caching import cache_public_page, etag_from_content
 from openday.events.models import Event, SubEvent
 from openday.privacy import verification
-from openday.privacy.network import client_ip
-from openday.registrations import ratelimit, services
+from openday.registrations import services
 from openday.registrations.models import Registration
 
 from .schemas import (

@@ -6,8 +6,6 @@ How many public places a sub-event has left is defined once, in
 the row it has locked, so the page, the API and the booking rule can never disagree.
 """
 
-import secrets
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, ExpressionWrapper, F, Q, Sum, Value, When
@@ -16,13 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-# Codes and references avoid characters that are easy to confuse when read aloud or
-# typed from paper: 0/O, 1/I/L, 2/Z, 5/S, 8/B, U/V.
-UNAMBIGUOUS_ALPHABET = "34679ACDEFGHJKMNPQRTWXY"
-
-
-def random_code(length: int) -> str:
-    return "".join(secrets.choice(UNAMBIGUOUS_ALPHABET) for _ in range(length))
+from openday.core.codes import random_code
 
 
 def new_invitation_code() -> str:

@@ -28,27 +28,22 @@ from django.db.models import F, Max
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from openday.core.phone import normalise_phone
+from openday.core.refusals import Refusal
 from openday.events.models import Invitation, SubEvent
 from openday.privacy.consent import consent_statement_current
 
 from . import notifications, sold_out
 from .models import NoShowPardon, Registration, new_reference
-from .phone import normalise_phone
 
 logger = logging.getLogger(__name__)
 
 
-class BookingError(Exception):
-    """A booking rule refused the request. `code` is stable (API clients rely on it);
-    `message` is for people, in their language."""
+class BookingError(Refusal):
+    """A booking rule refused the request."""
 
     code = "error"
     message = _("The registration could not be completed.")
-
-    def __init__(self, message=None):
-        if message is not None:
-            self.message = message
-        super().__init__(str(self.message))
 
 
 class RegistrationClosed(BookingError):

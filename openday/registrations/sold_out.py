@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 
-from .phone import phone_digest
+from openday.core.phone import phone_digest
 
 logger = logging.getLogger(__name__)
 

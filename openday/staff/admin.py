@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
+from openday.core.admin import ReadOnlyAdmin
+
 from .models import ExportRecord, MessageDelivery, PhoneDisclosure, StaffMessage, StaffProfile
 
 
@@ -21,19 +23,6 @@ class StaffUserAdmin(UserAdmin):
     """Users with their assigned districts and check-in activities; roles are groups."""
 
     inlines = [StaffProfileInline]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records of what staff did: they are evidence, so nobody edits them here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ExportRecord)

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from openday.registrations.phone import mask_phone
+from openday.core.phone import mask_phone
 
 from .models import ExportRecord
 from .xlsx import write_xlsx

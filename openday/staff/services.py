@@ -11,19 +11,18 @@ from __future__ import annotations
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from openday.core.refusals import Refusal
 from openday.registrations import services as booking
 from openday.registrations.models import Registration
 
 
-class CheckInRefused(Exception):
+class CheckInRefused(Refusal):
     code = "refused"
     message = _("This ticket cannot be checked in.")
 
     def __init__(self, message=None, registration: Registration | None = None):
-        if message is not None:
-            self.message = message
         self.registration = registration
-        super().__init__(str(self.message))
+        super().__init__(message)
 
 
 class AlreadyCheckedIn(CheckInRefused):

@@ -3,7 +3,7 @@ cache, so that with Redis as the cache the limits hold across every app server.
 
 Use it from any view, before doing the work:
 
-    from openday.registrations import ratelimit
+    from openday.core import ratelimit
 
     wait = ratelimit.retry_after(request, phone=form_phone, scope="booking")
     if wait is not None:
@@ -19,7 +19,7 @@ allowance by switching between them; other forms (suggestions) pass their own sc
 Limits are "count/seconds" fixed windows from the settings OPENDAY_RATELIMIT_ADDRESS
 (generous: thousands of people may share one address behind a carrier-grade NAT) and
 OPENDAY_RATELIMIT_PHONE. OPENDAY_RATELIMIT=off turns every limit off (benchmarks only).
-Addresses come from `openday.privacy.network.client_ip` (the connecting address, or behind
+Addresses come from `openday.core.network.client_ip` (the connecting address, or behind
 OPENDAY_TRUSTED_PROXY_COUNT trusted proxies the one they saw); IPv6 clients are counted
 per /64, the block one household or phone gets.
 
@@ -40,9 +40,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
-from openday.privacy.network import client_ip
-
-from .phone import normalise_phone, phone_digest
+from openday.core.network import client_ip
+from openday.core.phone import normalise_phone, phone_digest
 
 logger = logging.getLogger(__name__)
 

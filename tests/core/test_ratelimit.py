@@ -2,7 +2,7 @@ import pytest
 from django.core.cache import cache
 from django.test import RequestFactory
 
-from openday.registrations import ratelimit
+from openday.core import ratelimit
 
 
 @pytest.fixture(autouse=True)
