@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from openday.staff import scope
 from openday.staff.admin_scope import DistrictScopedAdmin, ScopedInlineMixin, ScopedRelatedFilter
 
 from .models import (
@@ -50,8 +51,6 @@ class SubEventInline(ScopedInlineMixin, admin.TabularInline):
     autocomplete_fields = ["district", "format"]
 
     def get_queryset(self, request):
-        from openday.staff import scope
-
         return scope.restrict(super().get_queryset(request), request.user, "district")
 
 

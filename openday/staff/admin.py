@@ -4,6 +4,7 @@ from django.contrib.auth.admin import UserAdmin
 
 from openday.core.admin import ReadOnlyAdmin
 
+from . import scope
 from .models import ExportRecord, MessageDelivery, PhoneDisclosure, StaffMessage, StaffProfile
 
 
@@ -62,6 +63,4 @@ class StaffMessageAdmin(ReadOnlyAdmin):
     inlines = [MessageDeliveryInline]
 
     def get_queryset(self, request):
-        from . import scope
-
         return scope.restrict(super().get_queryset(request), request.user, "sub_event__district")
