@@ -5,8 +5,10 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
+from django.utils import translation
 
 from openday.privacy import sms
+from openday.registrations import services
 from tests import factories
 
 
@@ -21,6 +23,15 @@ def _media_and_mail(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _no_language_left_active():
+    # A request activates its language in the thread and nothing deactivates it: without
+    # this, a test's messages would come out in the language of an earlier test's request.
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
@@ -120,3 +131,25 @@ def save_screenshot(page, name: str) -> None:
     if os.environ.get("OPENDAY_SCREENSHOTS") == "1":
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def english(client):
+    """English pages: addresses reversed in the test come out under /en/, and the browser
+    asks for English (the API and the staff pages follow it)."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def book():
+    """Book a place as every surface does, through the booking service:
+    `book(sub_event, phone="13800138000", **kwargs)` returns its `Booking`."""
+
+    def book_place(sub_event, phone="13800138000", *, name="王芳", **kwargs) -> services.Booking:
+        return services.registration_create(
+            sub_event_id=sub_event.pk, name=name, phone=phone, **kwargs
+        )
+
+    return book_place
