@@ -66,7 +66,8 @@ def check_in_refusal(
     registration: Registration, *, sub_event_id: int | None = None, on_the_day: bool = True
 ) -> CheckInRefused | None:
     """Why this registration may not be checked in now, or None when it may. The check-in
-    page asks before showing the button; `registration_check_in` asks again under lock."""
+    page asks before showing the button; `registration_check_in` checks status and time
+    again in one conditional UPDATE."""
     sub_event = registration.sub_event
     if sub_event_id is not None and registration.sub_event_id != sub_event_id:
         return WrongActivity(
