@@ -5,6 +5,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
+from django.utils import translation
 
 from openday.privacy import sms
 from tests import factories
@@ -21,6 +22,15 @@ def _media_and_mail(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _no_language_left_active():
+    # A request activates its language in the thread and nothing deactivates it: without
+    # this, a test's messages would come out in the language of an earlier test's request.
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
