@@ -129,6 +129,19 @@ def retry_after(
     return max(waits) if waits else None
 
 
+def phone_window_seconds_left(phone: str, *, scope: str = "booking") -> int:
+    """Seconds until the current window of `phone` ends; counts nothing. Each key's window
+    ends at its own moment (django-ratelimit spreads them), so a benchmark that must count
+    within one window asks here."""
+    usage = get_usage(
+        None,
+        group=f"{scope}:phone",
+        key=_fixed_key(phone_digest(normalise_phone(phone))),
+        rate=parse_rate(settings.OPENDAY_RATELIMIT_PHONE),
+    )
+    return usage["time_left"] if usage is not None else 0
+
+
 def too_many_requests(wait: int) -> HttpResponse:
     """A plain 429 response with Retry-After, for views that have no page to show."""
     response = HttpResponse(
