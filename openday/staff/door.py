@@ -22,7 +22,7 @@ from django.utils import timezone
 from openday.events.models import SubEvent
 from openday.registrations import services as booking
 from openday.registrations.models import Registration
-from openday.registrations.phone import mask_phone
+from openday.core.phone import mask_phone
 
 from . import services
 from .models import CheckInScan

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from openday.registrations.models import Registration
-from openday.registrations.phone import normalise_phone
+from openday.core.phone import normalise_phone
 
 from .models import StaffMessage
 

@@ -13,19 +13,18 @@ import datetime as dt
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from openday.core.refusals import Refusal
 from openday.registrations import services as booking
 from openday.registrations.models import Registration
 
 
-class CheckInRefused(Exception):
+class CheckInRefused(Refusal):
     code = "refused"
     message = _("This ticket cannot be checked in.")
 
     def __init__(self, message=None, registration: Registration | None = None):
-        if message is not None:
-            self.message = message
         self.registration = registration
-        super().__init__(str(self.message))
+        super().__init__(message)
 
 
 class AlreadyCheckedIn(CheckInRefused):
@@ -83,7 +82,8 @@ def check_in_refusal(
     at: dt.datetime | None = None,
 ) -> CheckInRefused | None:
     """Why this registration may not be checked in now, or None when it may. The check-in
-    page asks before showing the button; `registration_check_in` asks again under lock."""
+    page asks before showing the button; `registration_check_in` checks status and time
+    again in one conditional UPDATE."""
     sub_event = registration.sub_event
     if sub_event_id is not None and registration.sub_event_id != sub_event_id:
         return WrongActivity(
