@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from openday.core.phone import mask_phone
 from openday.events.models import SubEvent
 from openday.registrations import services as booking
 from openday.registrations.models import Registration
-from openday.core.phone import mask_phone
 
 from . import services
 from .models import CheckInScan

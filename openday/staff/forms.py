@@ -1,8 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from openday.registrations.models import Registration
 from openday.core.phone import normalise_phone
+from openday.registrations.models import Registration
 
 from .models import StaffMessage
 
