@@ -17,6 +17,8 @@ from ninja.utils import check_csrf
 from openday.events.models import SubEvent
 from openday.staff import door, scope
 
+from .schemas import ErrorOut, ValidationErrorOut
+
 router = Router(tags=["staff check-in"])
 
 
@@ -95,7 +97,7 @@ def _door_sub_event(request: HttpRequest, id: int) -> SubEvent | None:
 
 @router.get(
     "/subevents/{id}/checkin-manifest",
-    response={200: ManifestOut, 403: ForbiddenOut},
+    response={200: ManifestOut, 403: ForbiddenOut, 422: ValidationErrorOut},
     summary="Every ticket of an activity, for a door device that may go offline",
 )
 def checkin_manifest(request: HttpRequest, id: int):
@@ -107,7 +109,7 @@ def checkin_manifest(request: HttpRequest, id: int):
 
 @router.post(
     "/subevents/{id}/checkins",
-    response={200: CheckinsOut, 403: ForbiddenOut},
+    response={200: CheckinsOut, 400: ErrorOut, 403: ForbiddenOut, 422: ValidationErrorOut},
     summary="Scans made at a door, sent in a batch; each scan ID counts once",
 )
 def checkins(request: HttpRequest, id: int, payload: CheckinsIn):

@@ -24,11 +24,33 @@ from openday.registrations.models import Registration
 from .exports import record_export
 from .models import ExportRecord
 
+# Surnames whose reading differs from the character's everyday one (曾 is zēng as a
+# surname, céng in 曾经).
+SURNAME_READINGS = {
+    "曾": "zeng",
+    "单": "shan",
+    "解": "xie",
+    "仇": "qiu",
+    "朴": "piao",
+    "查": "zha",
+    "区": "ou",
+    "乐": "yue",
+    "覃": "qin",
+    "盖": "ge",
+    "缪": "miao",
+    "种": "chong",
+    "员": "yun",
+    "召": "shao",
+}
+
 
 def pinyin_key(name: str) -> tuple[str, str]:
-    """Sort key for a person's name: its pinyin without tones, then the name itself so
-    that homophones keep a stable order."""
-    return ("".join(lazy_pinyin(name, style=Style.NORMAL, errors="default")).lower(), name)
+    """Sort key for a person's name: its pinyin without tones (the surname read as a
+    surname), then the name itself so that homophones keep a stable order."""
+    syllables = lazy_pinyin(name, style=Style.NORMAL, errors="default")
+    if name[:1] in SURNAME_READINGS and syllables:
+        syllables[0] = SURNAME_READINGS[name[0]]
+    return (" ".join(syllables).lower(), name)
 
 
 @dataclass(frozen=True)

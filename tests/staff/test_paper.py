@@ -8,6 +8,7 @@ from pypdf import PdfReader
 
 from openday.registrations.models import Registration
 from openday.staff.models import ExportRecord
+from openday.staff.paper import pinyin_key
 from tests import factories
 
 
@@ -52,6 +53,11 @@ def test_door_list_sorts_names_in_pinyin_order_and_masks_phones(client, district
     assert "139****2222" in text and "13911112222" not in text
     assert "导盲犬" in text
     assert door.title in text
+
+
+def test_surnames_are_read_as_surnames():
+    names = ["曾艳", "陈刚", "张伟"]
+    assert sorted(names, key=pinyin_key) == ["陈刚", "曾艳", "张伟"]
 
 
 def test_door_list_is_recorded_like_an_export(client, district_organiser, door):
