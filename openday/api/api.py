@@ -265,6 +265,9 @@ def list_sub_events(
     if format:
         sub_events = sub_events.filter(format__slug=format)
     if date:
+        if not dt.date(1900, 1, 1) <= date <= dt.date(9000, 1, 1):
+            # Nothing happens then, and the day's bounds in UTC would not fit a datetime.
+            return []
         tz = timezone.get_current_timezone()
         start = dt.datetime.combine(date, dt.time.min, tzinfo=tz)
         sub_events = sub_events.filter(

@@ -3,6 +3,7 @@ registrants and the guest-list import. Each view narrows what it reads through `
 
 from __future__ import annotations
 
+import json
 import unicodedata
 
 from django.contrib import admin, messages
@@ -73,7 +74,7 @@ def checkin(request):
     if sub_event is not None:
         context["counter"] = _counter(sub_event)
         context["walk_in_form"] = WalkInForm(sub_event=sub_event)
-        context["checkin_texts"] = _checkin_texts()
+        context["checkin_texts"] = json.dumps(_checkin_texts(), ensure_ascii=False)
         if code.strip():
             context.update(_checkin_lookup(sub_event, code))
         elif request.GET.get("find", "").strip():

@@ -11,7 +11,7 @@
   var input = document.getElementById("checkin-code");
   if (!root || !form || !input || !window.fetch || !window.localStorage || !window.JSON) { return; }
 
-  var text = JSON.parse(document.getElementById("checkin-texts").textContent);
+  var text = JSON.parse(root.dataset.texts);
   var subEventId = root.dataset.subEvent;
   var manifestKey = "openday:checkin:manifest:" + subEventId;
   var queueKey = "openday:checkin:queue:" + subEventId;

@@ -331,3 +331,10 @@ def test_register_suspended_phone_is_409_with_the_date(client, sub_event):
     assert (response.status_code, response.json()["code"]) == (409, "suspended")
     assert "再次报名" in response.json()["message"]
     assert not Registration.objects.filter(sub_event=sub_event).exists()
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_subevents_for_a_day_at_the_ends_of_the_calendar_are_none(client, day):
+    response = client.get("/api/v1/subevents", {"date": day})
+    assert response.status_code == 200
+    assert response.json() == []
