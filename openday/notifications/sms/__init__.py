@@ -47,6 +47,8 @@ BACKENDS = {
     "console": "openday.notifications.sms.backends.console.SmsBackend",
     "file": "openday.notifications.sms.backends.filebased.SmsBackend",
     "locmem": "openday.notifications.sms.backends.locmem.SmsBackend",
+    "tencent": "openday.notifications.sms.backends.tencent.SmsBackend",
+    "aliyun": "openday.notifications.sms.backends.aliyun.SmsBackend",
 }
 LOCAL_BACKENDS = {BACKENDS[name] for name in ("console", "file", "locmem")}
 
