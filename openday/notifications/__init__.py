@@ -1,3 +1,6 @@
-"""Telling people what happened to their booking: message kinds and the channels that carry
-them. `sms/` holds the text-message gateways; `kinds.py` names every message kind and its
-ordered template parameters."""
+"""Telling people what happened: message kinds, channels (SMS, e-mail) and the delivery
+records that make every message go out once, later rather than never.
+
+`services` is what the rest of the project calls (one function per event in a
+registration's life); `delivery` sends the records; `sms` holds the text-message gateways.
+"""

@@ -5,7 +5,7 @@ from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
-from .kinds import KINDS
+from .kinds import PARAMETERS
 from .sms import LOCAL_BACKENDS, backend_path
 
 
@@ -24,11 +24,11 @@ def _backend_class():
 def check_sms_settings(app_configs, **kwargs):
     backend_class, error = _backend_class()
     messages = [error] if error else []
-    for kind in sorted(set(settings.OPENDAY_SMS_TEMPLATES) - set(KINDS)):
+    for kind in sorted(set(settings.OPENDAY_SMS_TEMPLATES) - set(PARAMETERS)):
         messages.append(
             Warning(
                 f"OPENDAY_SMS_TEMPLATES names an unknown message kind: {kind!r}.",
-                hint=f"The kinds are: {', '.join(KINDS)}.",
+                hint=f"The kinds are: {', '.join(map(str, PARAMETERS))}.",
                 id="notifications.W002",
             )
         )
@@ -60,7 +60,7 @@ def check_sms_gateway(app_configs, **kwargs):
         backend_class()
     except ImproperlyConfigured as exc:
         messages.append(Error(str(exc), hint="See docs/sms.md.", id="notifications.E002"))
-    for kind in KINDS:
+    for kind in map(str, PARAMETERS):
         if not settings.OPENDAY_SMS_TEMPLATES.get(kind):
             messages.append(
                 Warning(

@@ -1,151 +1,111 @@
-"""Every message kind the site sends, with its ordered template parameters: defined once.
+"""The message kinds (fixed names, SPEC §3) and what each one says.
 
-Chinese SMS gateways send only templates the operator registered and the provider approved,
-filled with parameters. So a kind is a contract between this code and the operator's
-template: the parameters go in the order listed here (Tencent Cloud numbers them {1}, {2},
-...), under the names listed here (Alibaba Cloud names them ${activity}, ...).
-`docs/sms.md` shows each template, built from the `text` below (its Chinese translation is
-the suggested template text), and what each costs.
-
-The names of the kinds are fixed (SPEC §3): operators key OPENDAY_SMS_TEMPLATES on them.
+Chinese gateways send only templates the provider approved, filled with ordered
+parameters. `PARAMETERS` is that order for each kind; `sms_text()` renders the suggested
+template text locally (console, file and in-memory backends, and the e-mail channel's
+opening sentence). docs/sms.md lists the same texts for operators to register.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-# The longest value each parameter may carry. Providers refuse a template whose variables
-# run long, and every 67 characters past 70 costs one more message, so an activity's title
-# or a venue's name is shortened (with an ellipsis) rather than refused. A code, reference
-# or link cut short would not work: one too long is a mistake of the caller's.
-PARAMETER_MAX_LENGTHS = {
-    "code": 6,  # the one-time code: 6 digits
-    "minutes": 2,  # how long the code lasts
-    "activity": 20,  # the activity's title
-    "time": 12,  # "12月5日 09:30"
-    "venue": 20,  # the venue's name
-    "ref": 8,  # the booking reference
-    "link": 40,  # a short link to the booking or a page of the site
+
+class Kind(models.TextChoices):
+    VERIFICATION_CODE = "verification_code", _("verification code")
+    BOOKING_CONFIRMED = "booking_confirmed", _("booking confirmed")
+    BOOKING_WAITLISTED = "booking_waitlisted", _("on the waiting list")
+    WAITLIST_PROMOTED = "waitlist_promoted", _("promoted from the waiting list")
+    BOOKING_CANCELLED = "booking_cancelled", _("booking cancelled")
+    ACTIVITY_CHANGED = "activity_changed", _("activity changed")
+    ACTIVITY_CANCELLED = "activity_cancelled", _("activity cancelled")
+    REMINDER = "reminder", _("reminder")
+    SURVEY_INVITATION = "survey_invitation", _("survey invitation")
+    SUGGESTION_REPLIED = "suggestion_replied", _("reply to a suggestion")
+    STAFF_MESSAGE = "staff_message", _("message from the organisers")
+    MANAGE_LINK = "manage_link", _("manage link sent again")
+    LIVE_NOTICE = "live_notice", _("notice on the day")
+
+
+# Ordered template parameters. `link` is never stored: it is derived from the
+# registration when the message is sent, so no record holds a manage token.
+PARAMETERS: dict[str, tuple[str, ...]] = {
+    Kind.VERIFICATION_CODE: ("code", "minutes"),
+    Kind.BOOKING_CONFIRMED: ("activity", "time", "reference", "link"),
+    Kind.BOOKING_WAITLISTED: ("activity", "link"),
+    Kind.WAITLIST_PROMOTED: ("activity", "time", "reference", "link"),
+    Kind.BOOKING_CANCELLED: ("activity", "link"),
+    Kind.ACTIVITY_CHANGED: ("activity", "time", "venue", "link"),
+    Kind.ACTIVITY_CANCELLED: ("activity", "time", "link"),
+    Kind.REMINDER: ("activity", "time", "venue", "link"),
+    Kind.SURVEY_INVITATION: ("activity", "link"),
+    Kind.SUGGESTION_REPLIED: ("event", "link"),
+    Kind.STAFF_MESSAGE: ("activity", "subject", "link"),
+    Kind.MANAGE_LINK: ("activity", "link"),
+    Kind.LIVE_NOTICE: ("activity", "notice"),
 }
 
-SHORTENED = {"activity", "time", "venue"}
-ELLIPSIS = "…"
+# Template parameters are kept short (a provider counts 70 characters per message).
+MAX_PARAMETER_LENGTH = 20
 
 
-@dataclass(frozen=True)
-class MessageKind:
-    name: str
-    params: tuple[str, ...]
-    # English source text with {name} placeholders; its zh-hans translation is the template
-    # text we suggest to register with the provider (and what local backends show).
-    text: str
+def _texts() -> dict[str, str]:
+    # Built on each call so that gettext follows the language active at that moment.
+    return {
+        Kind.VERIFICATION_CODE: gettext(
+            "Your Open Day verification code is %(code)s, valid for %(minutes)s minutes. "
+            "Do not tell it to anyone."
+        ),
+        Kind.BOOKING_CONFIRMED: gettext(
+            "You are booked for %(activity)s at %(time)s, reference %(reference)s. Ticket: %(link)s"
+        ),
+        Kind.BOOKING_WAITLISTED: gettext(
+            "%(activity)s is full; you are on the waiting list and will be told if a place "
+            "frees up. Details: %(link)s"
+        ),
+        Kind.WAITLIST_PROMOTED: gettext(
+            "A place freed up: you are booked for %(activity)s at %(time)s, reference "
+            "%(reference)s. Ticket: %(link)s"
+        ),
+        Kind.BOOKING_CANCELLED: gettext(
+            "Your registration for %(activity)s is cancelled. Details: %(link)s"
+        ),
+        Kind.ACTIVITY_CHANGED: gettext(
+            "%(activity)s has changed: now %(time)s at %(venue)s. Details: %(link)s"
+        ),
+        Kind.ACTIVITY_CANCELLED: gettext(
+            "We are sorry: %(activity)s on %(time)s is cancelled by the organisers and your "
+            "registration has ended. Details: %(link)s"
+        ),
+        Kind.REMINDER: gettext(
+            "Reminder: %(activity)s at %(time)s, %(venue)s. Ticket or cancel: %(link)s"
+        ),
+        Kind.SURVEY_INVITATION: gettext(
+            "Thank you for coming to %(activity)s. Tell us how it was: %(link)s"
+        ),
+        Kind.SUGGESTION_REPLIED: gettext(
+            "The organisers of %(event)s have answered your suggestion: %(link)s"
+        ),
+        Kind.STAFF_MESSAGE: gettext(
+            "Message from the organisers of %(activity)s: %(subject)s. Details: %(link)s"
+        ),
+        Kind.MANAGE_LINK: gettext("Your registration for %(activity)s: %(link)s"),
+        Kind.LIVE_NOTICE: gettext("%(activity)s: %(notice)s"),
+    }
 
-    def params_from(self, **values) -> tuple[str, ...]:
-        """The ordered parameters of this kind from keyword values, titles and names cut to
-        their maximum length. Raises TypeError for a missing or unknown parameter and
-        ValueError for a code, reference or link too long to send."""
-        missing = [name for name in self.params if name not in values]
-        unknown = [name for name in values if name not in self.params]
-        if missing or unknown:
-            raise TypeError(
-                f"{self.name} takes {', '.join(self.params) or 'no parameters'}; "
-                f"missing {missing}, unknown {unknown}"
-            )
-        return tuple(shorten(name, values[name]) for name in self.params)
 
-    def render(self, params) -> str:
-        """The text of a message of this kind in the active language."""
-        return str(self.text).format(**dict(zip(self.params, params, strict=True)))
+def sms_text(kind: str, params: dict[str, str]) -> str:
+    """The message as the suggested template reads in the active language."""
+    return _texts()[kind] % {name: params.get(name, "") for name in PARAMETERS[kind]}
 
 
-def shorten(name: str, value) -> str:
-    text = " ".join(str(value).split())
-    limit = PARAMETER_MAX_LENGTHS[name]
-    if len(text) <= limit:
-        return text
-    if name not in SHORTENED:
-        raise ValueError(f"the {name} parameter is longer than {limit} characters")
-    return text[: limit - len(ELLIPSIS)] + ELLIPSIS
+def ordered_parameters(kind: str, params: dict[str, str]) -> list[str]:
+    """The parameters in the order the provider's template numbers them ({1}, {2}, ...)."""
+    return [str(params.get(name, "")) for name in PARAMETERS[kind]]
 
 
-KINDS: dict[str, MessageKind] = {
-    kind.name: kind
-    for kind in [
-        MessageKind(
-            "verification_code",
-            ("code", "minutes"),
-            _(
-                "Your Open Day verification code is {code}, valid for {minutes} minutes. "
-                "Do not tell it to anyone."
-            ),
-        ),
-        MessageKind(
-            "booking_confirmed",
-            ("activity", "time", "ref", "link"),
-            _("You are booked for {activity} at {time}, reference {ref}. Ticket: {link}"),
-        ),
-        MessageKind(
-            "booking_waitlisted",
-            ("activity", "link"),
-            _(
-                "You are on the waiting list for {activity}. We will text you if a place "
-                "frees up. Details: {link}"
-            ),
-        ),
-        MessageKind(
-            "waitlist_promoted",
-            ("activity", "time", "link"),
-            _("A place freed up: you are booked for {activity} at {time}. Ticket: {link}"),
-        ),
-        MessageKind(
-            "booking_cancelled",
-            ("activity", "link"),
-            _("Your booking for {activity} is cancelled. Details: {link}"),
-        ),
-        MessageKind(
-            "activity_changed",
-            ("activity", "time", "venue", "link"),
-            _("{activity} has changed: now {time} at {venue}. Details: {link}"),
-        ),
-        MessageKind(
-            "activity_cancelled",
-            ("activity", "link"),
-            _(
-                "We are sorry: the organiser has cancelled {activity} and your booking has "
-                "ended. Details: {link}"
-            ),
-        ),
-        MessageKind(
-            "reminder",
-            ("activity", "time", "venue", "link"),
-            _("Reminder: {activity} starts {time} at {venue}. Ticket: {link}"),
-        ),
-        MessageKind(
-            "survey_invitation",
-            ("activity", "link"),
-            _("Thank you for coming to {activity}. Tell us what you thought: {link}"),
-        ),
-        MessageKind(
-            "suggestion_replied",
-            ("link",),
-            _("The organisers have replied to your suggestion: {link}"),
-        ),
-        MessageKind(
-            "staff_message",
-            ("activity", "link"),
-            _("The organisers of {activity} sent you a message: {link}"),
-        ),
-        MessageKind(
-            "manage_link",
-            ("link",),
-            _("Your Open Day booking: {link}"),
-        ),
-        MessageKind(
-            "live_notice",
-            ("activity", "link"),
-            _("A notice about {activity} today: {link}"),
-        ),
-    ]
-}
+def shorten(text: str, length: int = MAX_PARAMETER_LENGTH) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= length else text[: length - 1] + "…"

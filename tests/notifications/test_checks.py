@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
-from openday.notifications.kinds import KINDS
+from openday.notifications.kinds import PARAMETERS
 
 
 def deploy_check(**options) -> str:
@@ -28,7 +28,7 @@ def tencent(settings):
 def test_check_deploy_warns_about_each_kind_without_a_template(tencent, settings):
     settings.OPENDAY_SMS_TEMPLATES = {"verification_code": "1001", "reminder": "1002"}
     output = deploy_check()
-    missing = [kind for kind in KINDS if kind not in ("verification_code", "reminder")]
+    missing = [kind for kind in PARAMETERS if kind not in ("verification_code", "reminder")]
     assert output.count("notifications.W001") == len(missing)
     for kind in missing:
         assert f"message kind '{kind}'" in output
@@ -36,7 +36,7 @@ def test_check_deploy_warns_about_each_kind_without_a_template(tencent, settings
 
 
 def test_check_deploy_is_quiet_about_templates_when_every_kind_has_one(tencent, settings):
-    settings.OPENDAY_SMS_TEMPLATES = {kind: str(1000 + n) for n, kind in enumerate(KINDS)}
+    settings.OPENDAY_SMS_TEMPLATES = {kind: str(1000 + n) for n, kind in enumerate(PARAMETERS)}
     assert "notifications.W001" not in deploy_check()
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from openday.registrations.phone import MOBILE
 
-from ..kinds import KINDS
+from ..kinds import PARAMETERS, sms_text
 
 
 @dataclass(frozen=True)
@@ -27,10 +27,10 @@ class SmsMessage:
     text: str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
-        if self.kind not in KINDS:
+        if self.kind not in PARAMETERS:
             raise ValueError(f"unknown message kind: {self.kind!r}")
         params = tuple(str(value) for value in self.params)
-        expected = KINDS[self.kind].params
+        expected = PARAMETERS[self.kind]
         if len(params) != len(expected):
             raise ValueError(f"{self.kind} takes {len(expected)} parameters: {expected}")
         if not (isinstance(self.phone, str) and MOBILE.fullmatch(self.phone)):
@@ -38,7 +38,7 @@ class SmsMessage:
             raise ValueError("the phone number is not 11 normalised digits")
         object.__setattr__(self, "params", params)
         if not self.text:
-            object.__setattr__(self, "text", KINDS[self.kind].render(params))
+            object.__setattr__(self, "text", sms_text(self.kind, self.named_params))
 
     @property
     def international_phone(self) -> str:
@@ -47,7 +47,7 @@ class SmsMessage:
 
     @property
     def named_params(self) -> dict[str, str]:
-        return dict(zip(KINDS[self.kind].params, self.params, strict=True))
+        return dict(zip(PARAMETERS[self.kind], self.params, strict=True))
 
 
 class SmsStatus(enum.StrEnum):

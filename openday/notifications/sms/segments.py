@@ -23,15 +23,32 @@ def sms_segments(text: str, *, sign_name: str = "") -> int:
     return -(-length // PER_SEGMENT)
 
 
-def kind_segments(kind, *, sign_name: str = "", params=None) -> int:
-    """What one message of `kind` (a MessageKind) costs in Chinese, with `params` or, by
+# The longest value each template parameter carries, for the cost of a kind at its
+# longest (docs/sms.md): titles and names are shortened to 20 characters
+# (kinds.MAX_PARAMETER_LENGTH); a code, a reference and a link are what they are.
+PARAMETER_MAX_LENGTHS = {
+    "code": 6,  # the one-time code
+    "minutes": 2,  # how long it is valid
+    "activity": 20,  # the activity's title
+    "event": 20,  # the open day's title
+    "time": 12,  # "12月5日 09:30"
+    "venue": 20,  # the venue's name
+    "reference": 8,  # the booking reference
+    "subject": 20,  # the subject of a staff message
+    "notice": 20,  # a notice on the day
+    "link": 40,  # a short link to the booking or a page of the site
+}
+
+
+def kind_segments(kind: str, *, sign_name: str = "", params: dict | None = None) -> int:
+    """What one message of `kind` costs in Chinese, with `params` (by name) or, by
     default, every parameter at its longest: the figure to budget with."""
     from django.utils import translation
 
-    from ..kinds import PARAMETER_MAX_LENGTHS
+    from ..kinds import PARAMETERS, sms_text
 
     if params is None:
-        params = ["字" * PARAMETER_MAX_LENGTHS[name] for name in kind.params]
+        params = {name: "字" * PARAMETER_MAX_LENGTHS[name] for name in PARAMETERS[kind]}
     with translation.override("zh-hans"):
-        text = kind.render(params)
+        text = sms_text(kind, params)
     return sms_segments(text, sign_name=sign_name)

@@ -602,7 +602,7 @@ def main(argv=None) -> None:
     import argparse
     import signal
 
-    from ..kinds import KINDS
+    from ..kinds import PARAMETERS
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("provider", choices=["tencent", "aliyun"])
@@ -614,7 +614,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     # One approved template for every kind, named after it.
     if args.provider == "tencent":
-        templates = {f"T-{name}": len(kind.params) for name, kind in KINDS.items()}
+        templates = {f"T-{name}": len(params) for name, params in PARAMETERS.items()}
         double = TencentSmsDouble(
             app_id=args.app_id,
             key_id=args.key_id,
@@ -623,7 +623,7 @@ def main(argv=None) -> None:
             templates=templates,
         )
     else:
-        templates = {f"SMS_{name}": list(kind.params) for name, kind in KINDS.items()}
+        templates = {f"SMS_{name}": list(params) for name, params in PARAMETERS.items()}
         double = AliyunSmsDouble(
             key_id=args.key_id,
             key_secret=args.key_secret,
@@ -631,7 +631,7 @@ def main(argv=None) -> None:
             templates=templates,
         )
     double.start(args.port)
-    mapping = {name: key for key, name in zip(templates, KINDS, strict=True)}
+    mapping = {name: key for key, name in zip(templates, PARAMETERS, strict=True)}
     print(f"OPENDAY_SMS_BACKEND={args.provider}")
     print(f"OPENDAY_SMS_ENDPOINT={double.url}")
     print(f"OPENDAY_SMS_KEY_ID={args.key_id}")

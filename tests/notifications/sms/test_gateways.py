@@ -14,7 +14,7 @@ from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.sms.v20210111 import models, sms_client
 
 from openday.notifications import sms
-from openday.notifications.kinds import KINDS
+from openday.notifications.kinds import PARAMETERS, sms_text
 from openday.notifications.sms.testing import AliyunSmsDouble, TencentSmsDouble
 
 PHONE = "13800138000"
@@ -25,45 +25,36 @@ APP_ID = "1400000001"
 
 
 def tencent_templates():
-    # Approved templates: ID -> text with {1}, {2}, ... (the suggested Chinese texts).
-    from django.utils import translation
-
-    with translation.override("zh-hans"):
-        return {
-            f"10{number:02d}": _numbered(kind)
-            for number, kind in enumerate(KINDS.values(), 1)
-            if kind.name != "live_notice"
-        }
+    # Approved templates: ID -> the suggested Chinese text with {1}, {2}, ...
+    return {
+        f"10{number:02d}": _template(kind, lambda position, name: f"{{{position}}}")
+        for number, kind in enumerate(PARAMETERS, 1)
+        if kind != "live_notice"
+    }
 
 
 def aliyun_templates():
+    # Approved templates: code -> the suggested Chinese text with ${name} variables.
+    return {
+        f"SMS_2000{number:02d}": _template(kind, lambda position, name: f"${{{name}}}")
+        for number, kind in enumerate(PARAMETERS, 1)
+        if kind != "live_notice"
+    }
+
+
+def _template(kind, variable):
     from django.utils import translation
 
+    names = PARAMETERS[kind]
     with translation.override("zh-hans"):
-        return {
-            f"SMS_2000{number:02d}": _named(kind)
-            for number, kind in enumerate(KINDS.values(), 1)
-            if kind.name != "live_notice"
-        }
-
-
-def _numbered(kind):
-    text = str(kind.text)
-    for number, name in enumerate(kind.params, 1):
-        text = text.replace(f"{{{name}}}", f"{{{number}}}")
-    return text
-
-
-def _named(kind):
-    text = str(kind.text)
-    for name in kind.params:
-        text = text.replace(f"{{{name}}}", f"${{{name}}}")
-    return text
+        return sms_text(
+            kind, {name: variable(position, name) for position, name in enumerate(names, 1)}
+        )
 
 
 def configured_templates(double_templates):
     """OPENDAY_SMS_TEMPLATES for the kinds the double has approved (live_notice: none)."""
-    names = [name for name in KINDS if name != "live_notice"]
+    names = [name for name in PARAMETERS if name != "live_notice"]
     return dict(zip(names, double_templates, strict=True))
 
 
@@ -101,7 +92,7 @@ def send(kind="reminder", phone=PHONE, key="reminder:42"):
     params = {
         "reminder": ("城管执法体验日", "12月5日 09:30", "五四广场", "https://x.cn/r/Ab3dE5"),
         "verification_code": ("654321", "5"),
-        "live_notice": ("城管执法体验日", "https://x.cn/n/1"),
+        "live_notice": ("城管执法体验日", "请从东门入场"),
     }[kind]
     return sms.send_sms(phone=phone, kind=kind, params=params, idempotency_key=key)
 
@@ -122,7 +113,7 @@ def test_gateway_sends_the_template_with_ordered_parameters_to_plus_86(gateway):
     assert accepted["key"] == "reminder:42"
     assert (
         accepted["text"]
-        == "提醒：您报名的城管执法体验日将于12月5日 09:30在五四广场开始。电子票：https://x.cn/r/Ab3dE5"
+        == "提醒：城管执法体验日将于12月5日 09:30在五四广场开始。电子票或取消：https://x.cn/r/Ab3dE5"
     )
     assert result.provider_message_id
     assert accepted["message_id"] in result.provider_message_id

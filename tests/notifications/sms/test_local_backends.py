@@ -8,17 +8,16 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import translation
 
 from openday.notifications import sms
-from openday.notifications.kinds import KINDS
 from openday.notifications.sms.backends.console import SmsBackend as ConsoleBackend
 
 PHONE = "13800138000"
 
 
 def test_send_sms_through_the_configured_backend_returns_a_sent_result(sms_outbox):
-    result = sms.send_sms(phone=PHONE, kind="manage_link", params=["https://x.cn/m/1"])
+    result = sms.send_sms(phone=PHONE, kind="manage_link", params=["参观", "https://x.cn/m/1"])
     assert result.status == sms.SmsStatus.SENT
     assert result.provider_message_id.startswith("locmem-")
-    assert sms_outbox == [sms.SmsMessage(PHONE, "manage_link", ("https://x.cn/m/1",))]
+    assert sms_outbox == [sms.SmsMessage(PHONE, "manage_link", ("参观", "https://x.cn/m/1"))]
 
 
 def test_message_text_is_the_kinds_template_in_the_active_language(sms_outbox):
@@ -33,12 +32,13 @@ def test_message_refuses_an_unknown_kind_a_wrong_parameter_count_and_a_raw_numbe
     with pytest.raises(ValueError, match="takes 2 parameters"):
         sms.SmsMessage(PHONE, "verification_code", ("123456",))
     with pytest.raises(ValueError) as refused:
-        sms.SmsMessage("+86 138 0013 8000", "manage_link", ("x",))
+        sms.SmsMessage("+86 138 0013 8000", "manage_link", ("x", "y"))
     assert "138" not in str(refused.value)
 
 
 def test_message_gives_the_number_to_gateways_with_plus_86():
-    assert sms.SmsMessage(PHONE, "manage_link", ("x",)).international_phone == "+8613800138000"
+    message = sms.SmsMessage(PHONE, "manage_link", ("x", "y"))
+    assert message.international_phone == "+8613800138000"
 
 
 def test_local_backend_skips_kinds_missing_from_listed_templates(settings, sms_outbox):
@@ -60,7 +60,7 @@ def test_send_messages_answers_each_message_and_keeps_failures_apart(settings, s
             return "id-1"
 
     messages = [
-        sms.SmsMessage(PHONE, "manage_link", ("x",)),
+        sms.SmsMessage(PHONE, "manage_link", ("x", "y")),
         sms.SmsMessage(PHONE, "reminder", ("a", "b", "c", "d")),
     ]
     results = HalfBroken().send_messages(messages)
@@ -71,7 +71,7 @@ def test_send_messages_answers_each_message_and_keeps_failures_apart(settings, s
 
 def test_console_backend_prints_the_text_with_the_number_masked():
     stream = io.StringIO()
-    message = sms.SmsMessage(PHONE, "manage_link", ("https://x.cn/m/1",), text="code 123456")
+    message = sms.SmsMessage(PHONE, "manage_link", ("参观", "https://x.cn/m/1"), text="code 123456")
     ConsoleBackend(stream=stream).send(message)
     assert stream.getvalue() == "SMS to 138****8000: code 123456\n"
 
@@ -80,12 +80,12 @@ def test_file_backend_writes_one_file_per_message(settings, tmp_path):
     settings.OPENDAY_SMS_BACKEND = "file"
     settings.OPENDAY_SMS_FILE_PATH = tmp_path / "sms"
     with translation.override("zh-hans"):
-        sms.send_sms(phone=PHONE, kind="manage_link", params=["https://x.cn/1"])
-        sms.send_sms(phone="13900139000", kind="manage_link", params=["https://x.cn/2"])
+        sms.send_sms(phone=PHONE, kind="manage_link", params=["参观", "https://x.cn/1"])
+        sms.send_sms(phone="13900139000", kind="manage_link", params=["参观", "https://x.cn/2"])
     texts = sorted(path.read_text(encoding="utf-8") for path in (tmp_path / "sms").iterdir())
     assert texts == [
-        f"To: {PHONE}\n\n您的开放日报名：https://x.cn/1\n",
-        "To: 13900139000\n\n您的开放日报名：https://x.cn/2\n",
+        f"To: {PHONE}\n\n您报名的参观：https://x.cn/1\n",
+        "To: 13900139000\n\n您报名的参观：https://x.cn/2\n",
     ]
 
 
@@ -94,7 +94,7 @@ def test_file_backend_reports_an_unwritable_directory_as_temporary(settings, tmp
     blocker.write_text("")
     settings.OPENDAY_SMS_FILE_PATH = blocker / "sms"
     with pytest.raises(sms.SmsTemporaryError) as failed:
-        sms.get_connection("file").send(sms.SmsMessage(PHONE, "manage_link", ("x",)))
+        sms.get_connection("file").send(sms.SmsMessage(PHONE, "manage_link", ("x", "y")))
     assert failed.value.code == "unavailable"
 
 
@@ -114,27 +114,5 @@ def test_backend_names_resolve_to_classes_and_dotted_paths_pass_through():
 def test_base_backend_demands_deliver():
     with pytest.raises(NotImplementedError):
         sms.BaseSmsBackend(templates={"manage_link": "1"}).send(
-            sms.SmsMessage(PHONE, "manage_link", ("x",))
+            sms.SmsMessage(PHONE, "manage_link", ("x", "y"))
         )
-
-
-def test_kind_params_from_orders_and_shortens_values():
-    params = KINDS["reminder"].params_from(
-        link="https://x.cn/r/abc",
-        venue="市城市管理局指挥中心大楼一楼东侧多功能报告厅",
-        time="12月5日 09:30",
-        activity="城管执法体验日",
-    )
-    assert params == (
-        "城管执法体验日",
-        "12月5日 09:30",
-        "市城市管理局指挥中心大楼一楼东侧多功能…",
-        "https://x.cn/r/abc",
-    )
-    with pytest.raises(TypeError):
-        KINDS["reminder"].params_from(activity="x")
-
-
-def test_kind_params_from_refuses_a_link_too_long_to_send_whole():
-    with pytest.raises(ValueError, match="link"):
-        KINDS["manage_link"].params_from(link="https://openday.example.cn/r/" + "x" * 40)
