@@ -8,6 +8,9 @@ from django.utils.module_loading import import_string
 from .kinds import PARAMETERS
 from .sms import LOCAL_BACKENDS, backend_path
 
+# `manage.py check --tag sms` runs only these.
+SMS = "sms"
+
 
 def _backend_class():
     try:
@@ -20,7 +23,7 @@ def _backend_class():
         )
 
 
-@register()
+@register(SMS)
 def check_sms_settings(app_configs, **kwargs):
     backend_class, error = _backend_class()
     messages = [error] if error else []
@@ -35,7 +38,7 @@ def check_sms_settings(app_configs, **kwargs):
     return messages
 
 
-@register(Tags.security, deploy=True)
+@register(Tags.security, SMS, deploy=True)
 def check_phone_verification_backend(app_configs, **kwargs):
     if settings.OPENDAY_PHONE_VERIFICATION and backend_path() in LOCAL_BACKENDS:
         return [
@@ -48,7 +51,7 @@ def check_phone_verification_backend(app_configs, **kwargs):
     return []
 
 
-@register(deploy=True)
+@register(SMS, deploy=True)
 def check_sms_gateway(app_configs, **kwargs):
     """A gateway sends only kinds that have a template ID: each missing one is a kind of
     message nobody receives by SMS, and a gateway that cannot start sends nothing."""
