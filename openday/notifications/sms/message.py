@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from openday.registrations.phone import MOBILE
+from openday.core.phone import MOBILE
 
 from ..kinds import PARAMETERS, sms_text
 
