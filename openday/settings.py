@@ -131,9 +131,24 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL") or "locmem://"
 
 
+# Redis answers in well under a millisecond on a LAN: a call that takes longer than this
+# (seconds) is treated as Redis failing, and the process leaves Redis alone for
+# OPENDAY_CACHE_RETRY_SECONDS, answering from the database (openday.core.cache).
+OPENDAY_CACHE_TIMEOUT = float(os.environ.get("OPENDAY_CACHE_TIMEOUT", "0.25"))
+OPENDAY_CACHE_RETRY_SECONDS = float(os.environ.get("OPENDAY_CACHE_RETRY_SECONDS", "5"))
+
+
 def cache_config(url: str) -> dict:
     if url.startswith(("redis://", "rediss://", "unix://")):
-        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        return {
+            "BACKEND": "openday.core.cache.ResilientRedisCache",
+            "LOCATION": url,
+            "OPTIONS": {
+                "socket_timeout": OPENDAY_CACHE_TIMEOUT,
+                "socket_connect_timeout": OPENDAY_CACHE_TIMEOUT,
+                "RETRY_SECONDS": OPENDAY_CACHE_RETRY_SECONDS,
+            },
+        }
     if url.startswith("dummy://"):
         return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
     return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "openday"}
@@ -143,15 +158,10 @@ CACHES = {"default": cache_config(CACHE_URL)}
 CACHE_IS_SHARED = CACHES["default"]["BACKEND"].endswith("RedisCache")
 
 # --- Sessions -------------------------------------------------------------------------
-# Sessions live in the database, which every app server shares. With Redis they are also
-# cached there (reads skip the database); never in a per-process cache, where a logout on
-# one server would not reach the others.
-SESSION_ENGINE = os.environ.get(
-    "SESSION_ENGINE",
-    "django.contrib.sessions.backends.cached_db"
-    if CACHE_IS_SHARED
-    else "django.contrib.sessions.backends.db",
-)
+# Sessions live in the database, which every app server shares, and nowhere else: a
+# session cached in Redis would be lost with Redis, or, after an outage during which a
+# logout could not reach the cache, come back to life from it.
+SESSION_ENGINE = os.environ.get("SESSION_ENGINE", "django.contrib.sessions.backends.db")
 
 # --- Internationalisation -------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
