@@ -80,6 +80,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "openday.privacy.middleware.PermissionsPolicyMiddleware",
+    # A view that loses the database answers 503, not 500 (openday.core.outage).
+    "openday.core.outage.DatabaseOutageMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]

@@ -5,8 +5,12 @@ from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from openday.core.outage import current_outage, is_api, unavailable_response
 
 
 @never_cache
@@ -72,3 +76,17 @@ def readyz(request):
     }
     body["status"] = "ok" if database["status"] == "ok" else "unavailable"
     return JsonResponse(body, status=200 if body["status"] == "ok" else 503)
+
+
+def server_error(request):
+    """Django's 500 handler: a lost database is a 503 (openday.core.outage); the API
+    answers JSON whatever went wrong, never an HTML page."""
+    error = current_outage()
+    if error is not None:
+        return unavailable_response(request, error)
+    if is_api(request):
+        return JsonResponse(
+            {"code": "server_error", "message": _("Something went wrong. Please try again.")},
+            status=500,
+        )
+    return defaults.server_error(request)

@@ -14,6 +14,7 @@ from ninja import NinjaAPI, Path, Query, Status
 from ninja.decorators import decorate_view
 from ninja.errors import HttpError, ValidationError
 
+from openday.core.outage import OUTAGE_ERRORS, unavailable_response
 from openday.events.caching import cache_public_page, etag_from_content
 from openday.events.models import Event, SubEvent
 from openday.privacy import verification
@@ -118,6 +119,15 @@ def not_found(request: HttpRequest, exc: Http404):
     return api.create_response(
         request, {"code": "not_found", "message": _("Not found.")}, status=404
     )
+
+
+def database_unavailable(request: HttpRequest, exc: Exception):
+    # Also with DEBUG on, where ninja would answer a traceback as text.
+    return unavailable_response(request, exc)
+
+
+for _outage_error in OUTAGE_ERRORS:
+    api.add_exception_handler(_outage_error, database_unavailable)
 
 
 @api.exception_handler(HttpError)
