@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from openday.feedback.models import Feedback
+from openday.registrations import idempotency
 from openday.registrations.models import Registration
 
 from .models import PhoneVerification
@@ -73,6 +74,8 @@ def personal_data_purge(
     if dry_run:
         return PurgeResult(ended_before, registrations.count(), feedback.count(), codes.count())
     with transaction.atomic():
+        # Repeatable booking answers live a day; they hold a sealed manage token.
+        idempotency.forget_expired()
         return PurgeResult(
             ended_before,
             _anonymise_registrations(registrations, now),

@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from openday.events.models import Invitation, SubEvent
 from openday.privacy.consent import consent_statement_current
 
-from . import notifications, sold_out
+from . import idempotency, notifications, sold_out
 from .models import NoShowPardon, Registration, new_reference
 from .phone import normalise_phone
 
@@ -323,6 +323,7 @@ def registration_create(
     source: str = Registration.Source.WEB,
     language: str | None = None,
     created_by=None,
+    idempotency_key: str = "",
 ) -> Booking:
     """Book `party_size` places on a sub-event, or put the party on its waiting list.
 
@@ -332,6 +333,9 @@ def registration_create(
 
     The no-show rule applies to people booking for themselves; staff registering someone
     on their behalf decide for themselves (and can lift a suspension for good).
+
+    With an `idempotency_key`, the answer is kept in the same transaction, so that the
+    same request sent again gets it back (`idempotency.earlier_answer`).
     """
     phone = normalise_phone(phone)
     name = name.strip()
@@ -397,6 +401,8 @@ def registration_create(
         )
         token = registration.set_manage_token()
         _save_new(registration)
+        if idempotency_key:
+            idempotency.remember(key=idempotency_key, registration=registration, token=token)
         booking = Booking(registration=registration, token=token)
         transaction.on_commit(lambda: _after_booking(booking))
     return booking
