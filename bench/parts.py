@@ -8,7 +8,9 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import socketserver
 import subprocess
+import threading
 import time
 
 LIFETIME = 1800
@@ -102,3 +104,80 @@ class RedisServer:
             os.kill(pid, signal.SIGKILL)
             self.process.wait(10)
         self.process = None
+
+
+class SmtpServer:
+    """A mail server in a thread of this process that speaks just enough SMTP. `mode`
+    may change at any time: "accept" (keeps every message), "refuse" (421 at once, as a
+    server that turns clients away), "reject" (550 for every recipient: a permanent
+    refusal), or "hang" (takes the connection and never answers)."""
+
+    def __init__(self, mode: str = "accept"):
+        self.mode = mode
+        self.messages: list[dict] = []
+        self._lock = threading.Lock()
+        self._closing = threading.Event()
+        server = self
+
+        class Handler(socketserver.StreamRequestHandler):
+            timeout = 120
+
+            def handle(self):
+                server._converse(self)
+
+        self._server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def recipients(self) -> list[str]:
+        with self._lock:
+            return [rcpt for message in self.messages for rcpt in message["to"]]
+
+    def _converse(self, handler) -> None:
+        mode = self.mode
+        if mode == "hang":
+            self._closing.wait(120)
+            return
+        write = handler.wfile.write
+        if mode == "refuse":
+            write(b"421 4.3.2 Service not available, closing channel\r\n")
+            return
+        write(b"220 localhost ESMTP test\r\n")
+        recipients: list[str] = []
+        while True:
+            line = handler.rfile.readline()
+            if not line:
+                return
+            verb = line[:4].upper()
+            if verb in (b"EHLO", b"HELO"):
+                write(b"250 localhost\r\n")
+            elif verb == b"MAIL":
+                recipients = []
+                write(b"250 OK\r\n")
+            elif verb == b"RCPT":
+                if mode == "reject":
+                    write(b"550 5.1.1 No such user\r\n")
+                    continue
+                recipients.append(line.split(b":", 1)[1].strip().strip(b"<>").decode())
+                write(b"250 OK\r\n")
+            elif verb == b"DATA":
+                write(b"354 End data with <CR><LF>.<CR><LF>\r\n")
+                body = []
+                for data_line in iter(handler.rfile.readline, b""):
+                    if data_line in (b".\r\n", b".\n"):
+                        break
+                    body.append(data_line)
+                with self._lock:
+                    self.messages.append({"to": recipients, "data": b"".join(body)})
+                write(b"250 OK queued\r\n")
+            elif verb == b"QUIT":
+                write(b"221 Bye\r\n")
+                return
+            else:  # RSET, NOOP and the rest
+                write(b"250 OK\r\n")
+
+    def close(self) -> None:
+        self._closing.set()
+        self._server.shutdown()
+        self._server.server_close()

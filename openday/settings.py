@@ -221,7 +221,15 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
-EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_SSL_CERTFILE = os.environ.get("EMAIL_SSL_CERTFILE") or None
+EMAIL_SSL_KEYFILE = os.environ.get("EMAIL_SSL_KEYFILE") or None
+# Seconds a mail server may take to answer before the message is tried again later: a
+# hanging server then holds a worker this long per message, not for ever.
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "10"))
+# For EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend.
+EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH", BASE_DIR / "sent-mail"))
+EMAIL_SUBJECT_PREFIX = os.environ.get("EMAIL_SUBJECT_PREFIX", "[Open Day] ")
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend"
@@ -229,7 +237,10 @@ EMAIL_BACKEND = os.environ.get(
     else "django.core.mail.backends.console.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Open Day <noreply@localhost>")
-SERVER_EMAIL = DEFAULT_FROM_EMAIL
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+# The first wait before a message that could not be sent is tried again; each next wait
+# is four times longer (openday.registrations.notifications).
+OPENDAY_MAIL_RETRY_SECONDS = int(os.environ.get("OPENDAY_MAIL_RETRY_SECONDS", "30"))
 
 # --- Background tasks -----------------------------------------------------------------
 # "immediate" runs a task inside the request (local use, tests); "database" queues it for
@@ -244,6 +255,10 @@ TASKS = {
         )
     }
 }
+
+# A task RUNNING for longer than this is taken to be abandoned by a worker that died, and
+# run again (`manage.py task_worker`, openday.core.worker); far above any task's length.
+OPENDAY_TASK_LEASE_SECONDS = int(os.environ.get("OPENDAY_TASK_LEASE_SECONDS", "900"))
 
 # --- Security -------------------------------------------------------------------------
 # Production (DEBUG off) is safe by default: HTTPS only, HSTS, secure cookies. `.env.example`
