@@ -6,12 +6,15 @@ itself after LIFETIME seconds if its owner dies first."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import socketserver
 import subprocess
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 LIFETIME = 1800
 
@@ -181,3 +184,156 @@ class SmtpServer:
         self._closing.set()
         self._server.shutdown()
         self._server.server_close()
+
+
+def _postgres_bin(name: str) -> str:
+    found = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
+    if found:
+        return str(found[-1])
+    if shutil.which(name):
+        return shutil.which(name)
+    raise RuntimeError(f"PostgreSQL's {name} is not installed")
+
+
+class PostgresCluster:
+    """A PostgreSQL cluster of its own (initdb) in a temporary folder, trust auth on
+    127.0.0.1. PostgreSQL refuses to run as root: as root it runs as the `postgres` user.
+    `stop()` is a fast shutdown (clients are cut off, new ones refused)."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.folder = Path(tempfile.mkdtemp(prefix="openday-pg-"))
+        self.data = self.folder / "data"
+        self.process: subprocess.Popen | None = None
+        self._as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self._as:
+            shutil.chown(self.folder, "postgres", "postgres")
+        subprocess.run(
+            [
+                *self._as,
+                _postgres_bin("initdb"),
+                "-D",
+                str(self.data),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--no-sync",
+                "-E",
+                "UTF8",
+                "--locale=C",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        self.start()
+
+    def url(self, name: str = "openday") -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                *self._as,
+                "timeout",
+                "--signal=INT",
+                str(LIFETIME),
+                _postgres_bin("postgres"),
+                "-D",
+                str(self.data),
+                "-p",
+                str(self.port),
+                "-k",
+                str(self.folder),
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                "fsync=off",
+                "-c",
+                "max_connections=200",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            ready = subprocess.run(
+                [_postgres_bin("pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-q"]
+            )
+            if ready.returncode == 0:
+                return
+            time.sleep(0.1)
+        raise RuntimeError("PostgreSQL did not start")
+
+    def _postmaster_pid(self) -> int:
+        return int((self.data / "postmaster.pid").read_text().split()[0])
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.kill(self._postmaster_pid(), signal.SIGINT)  # fast shutdown
+            self.process.wait(30)
+        self.process = None
+
+    def close(self) -> None:
+        self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class Nginx:
+    """Debian's nginx in front of `upstream` ("127.0.0.1:port"), with the timeouts of
+    docs/deploy/nginx-app.conf, on a free port; its files in a temporary folder."""
+
+    def __init__(self, upstream: str):
+        self.port = free_port()
+        self.folder = Path(tempfile.mkdtemp(prefix="openday-nginx-"))
+        user = "user root;" if os.geteuid() == 0 else ""
+        (self.folder / "nginx.conf").write_text(
+            f"""
+{user}
+worker_processes 1;
+pid {self.folder}/nginx.pid;
+error_log {self.folder}/error.log warn;
+events {{ worker_connections 2048; }}
+http {{
+    access_log off;
+    client_body_temp_path {self.folder}/body;
+    proxy_temp_path {self.folder}/proxy;
+    fastcgi_temp_path {self.folder}/fastcgi;
+    uwsgi_temp_path {self.folder}/uwsgi;
+    scgi_temp_path {self.folder}/scgi;
+    upstream app {{ server {upstream}; keepalive 16; }}
+    server {{
+        listen 127.0.0.1:{self.port};
+        client_header_timeout 10s;
+        client_body_timeout 10s;
+        send_timeout 30s;
+        keepalive_timeout 15s;
+        location / {{
+            proxy_pass http://app;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $host;
+            proxy_read_timeout 60s;
+        }}
+    }}
+}}
+"""
+        )
+        self.process = subprocess.Popen(
+            [
+                "timeout",
+                str(LIFETIME),
+                "nginx",
+                "-p",
+                str(self.folder),
+                "-c",
+                str(self.folder / "nginx.conf"),
+                "-g",
+                "daemon off;",
+            ],
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for_port(self.port)
+
+    def close(self) -> None:
+        _kill(self.process, signal.SIGTERM)
+        shutil.rmtree(self.folder, ignore_errors=True)
