@@ -386,6 +386,8 @@ def create_registration(
             invitation_code=payload.invitation_code,
             source=Registration.Source.API,
             language=request.LANGUAGE_CODE,
+            needs=payload.needs,
+            needs_note=payload.needs_note,
             idempotency_key=idempotency_key,
         )
     except SubEvent.DoesNotExist as error:
