@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import random
+import signal
 import time
 from datetime import timedelta
 
@@ -146,8 +147,13 @@ class Command(db_worker.Command):
     def handle(self, *args, **options):
         # db_worker builds its Worker by name: swap in the supervised one for this run.
         original = db_worker.Worker
+        # The worker installs its own SIGINT/SIGTERM handlers; a caller that runs the
+        # command in-process (tests, call_command) gets its own back afterwards.
+        handlers = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
         db_worker.Worker = SupervisedWorker
         try:
             return super().handle(*args, **options)
         finally:
             db_worker.Worker = original
+            for number, handler in handlers.items():
+                signal.signal(number, handler)
