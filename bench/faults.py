@@ -478,7 +478,7 @@ def worker_killed(site) -> list[Row]:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         running = site.records.query(
-            "SELECT count(*) FROM django_tasks_db_dbtaskresult WHERE status = 'RUNNING'"
+            "SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE status = 'RUNNING'"
         )[0][0]
         if running:
             break
@@ -486,7 +486,7 @@ def worker_killed(site) -> list[Row]:
     time.sleep(0.5)
     worker.kill()  # in the middle of a send: the task stays RUNNING
     left_running = site.records.query(
-        "SELECT count(*) FROM django_tasks_db_dbtaskresult WHERE status = 'RUNNING'"
+        "SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE status = 'RUNNING'"
     )[0][0]
     site.smtp.mode = "accept"
     worker = Worker(site.env)
@@ -643,56 +643,67 @@ def main() -> int:
     print(machine(), flush=True)
     site = prepare()
     rows: list[Row] = []
-    nginx = None
     try:
         for name in chosen:
             print(f"== {name}", flush=True)
-            if name == "redis-stopped":
-                rows += cache_outage("Redis stopped 15 s", site, site.redis.stop, site.redis.start)
-            elif name == "redis-frozen":
-                rows += cache_outage(
-                    "Redis frozen 15 s (SIGSTOP)", site, site.redis.freeze, site.redis.thaw
-                )
-            elif name == "postgres-stopped":
-                rows += postgres_outage(site)
-            elif name == "worker-killed":
-                rows += worker_killed(site)
-            elif name == "mail-refusing":
-                rows += mail_failing(site, "refuse", 6, "mail server refusing (421) for 6 s")
-            elif name == "mail-hanging":
-                rows += mail_failing(site, "hang", 6, "mail server hanging for 6 s")
-            elif name == "slowloris":
-                nginx = Nginx(f"127.0.0.1:{site.port}")
-                probes, failed, worst = slowloris(nginx.port, 30)
-                rows.append(
-                    Row(
-                        "slowloris, 200 sockets, through nginx: /healthz",
-                        probes,
-                        failed,
-                        round(worst * 1000),
-                        met=failed == 0,
-                    )
-                )
-                probes, failed, worst = slowloris(site.port, 20)
-                rows.append(
-                    Row(
-                        "slowloris, 200 sockets, straight at gunicorn (for comparison)",
-                        probes,
-                        failed,
-                        round(worst * 1000),
-                        note="no target: this is why nginx is in front",
-                    )
-                )
-                # The workers held by the attack are freed by gunicorn's timeout.
+            try:
+                rows += run_scenario(name, site)
+            except Exception as error:  # one broken scenario must not hide the others
+                rows.append(Row(name, note=f"the scenario itself failed: {error!r}", met=False))
     finally:
-        if nginx is not None:
-            nginx.close()
         site.app.close()
         site.smtp.close()
         site.redis.close()
         site.postgres.close()
     print_table(rows)
     return 0 if all(row.met for row in rows) else 1
+
+
+def run_scenario(name: str, site: Site) -> list[Row]:
+    rows: list[Row] = []
+    nginx = None
+    try:
+        if name == "redis-stopped":
+            rows += cache_outage("Redis stopped 15 s", site, site.redis.stop, site.redis.start)
+        elif name == "redis-frozen":
+            rows += cache_outage(
+                "Redis frozen 15 s (SIGSTOP)", site, site.redis.freeze, site.redis.thaw
+            )
+        elif name == "postgres-stopped":
+            rows += postgres_outage(site)
+        elif name == "worker-killed":
+            rows += worker_killed(site)
+        elif name == "mail-refusing":
+            rows += mail_failing(site, "refuse", 6, "mail server refusing (421) for 6 s")
+        elif name == "mail-hanging":
+            rows += mail_failing(site, "hang", 6, "mail server hanging for 6 s")
+        elif name == "slowloris":
+            nginx = Nginx(f"127.0.0.1:{site.port}")
+            probes, failed, worst = slowloris(nginx.port, 30)
+            rows.append(
+                Row(
+                    "slowloris, 200 sockets, through nginx: /healthz",
+                    probes,
+                    failed,
+                    round(worst * 1000),
+                    met=failed == 0,
+                )
+            )
+            probes, failed, worst = slowloris(site.port, 20)
+            rows.append(
+                Row(
+                    "slowloris, 200 sockets, straight at gunicorn (for comparison)",
+                    probes,
+                    failed,
+                    round(worst * 1000),
+                    note="no target: this is why nginx is in front",
+                )
+            )
+            # The workers held by the attack are freed by gunicorn's timeout.
+    finally:
+        if nginx is not None:
+            nginx.close()
+    return rows
 
 
 if __name__ == "__main__":
