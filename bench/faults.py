@@ -210,7 +210,9 @@ def new_phone() -> str:
         return f"139{next(_phones):08d}"
 
 
-def book(port: int, sub_event_id: int, *, email: str = "", key: str = "") -> Answer:
+def book(
+    port: int, sub_event_id: int, *, email: str = "", key: str = "", timeout: float = 10
+) -> Answer:
     phone = new_phone()
     body = {"name": "压测", "phone": phone, "consent": True}
     if email:
@@ -218,7 +220,7 @@ def book(port: int, sub_event_id: int, *, email: str = "", key: str = "") -> Ans
     headers = {"Idempotency-Key": key} if key else {}
     started = time.monotonic()
     status, answer_headers, content = ask(
-        port, "POST", f"/api/v1/subevents/{sub_event_id}/registrations", body, headers
+        port, "POST", f"/api/v1/subevents/{sub_event_id}/registrations", body, headers, timeout
     )
     return Answer(
         "booking", started, time.monotonic() - started, status, answer_headers, content, phone
@@ -295,7 +297,7 @@ class Records:
 
     def open_sub_event(self, port: int) -> int:
         """An activity open for registration, given room for the whole benchmark."""
-        status, _headers, content = ask(port, "GET", "/api/v1/subevents")
+        status, _headers, content = ask(port, "GET", "/api/v1/subevents", timeout=60)
         if status != 200:
             raise SystemExit(f"/api/v1/subevents answered {status}")
         open_ones = [s for s in json.loads(content) if s["registration_open"]]
@@ -465,7 +467,7 @@ def mail_outcome(name: str, smtp: SmtpServer, expected: set[str], note: str) -> 
 def book_with_mail(site, count: int, tag: str) -> set[str]:
     addresses = {f"{tag}-{n}@example.com" for n in range(count)}
     for address in sorted(addresses):
-        answer = book(site.port, site.sub_event_id, email=address)
+        answer = book(site.port, site.sub_event_id, email=address, timeout=60)
         if answer.status != 201:
             raise SystemExit(f"booking for {tag} answered {answer.status}")
     return addresses
@@ -475,6 +477,13 @@ def worker_killed(site) -> list[Row]:
     site.smtp.mode = "hang"
     addresses = book_with_mail(site, 20, "killed")
     worker = Worker(site.env)
+    try:
+        return _worker_killed(site, worker, addresses)
+    finally:
+        worker.close()
+
+
+def _worker_killed(site, worker: Worker, addresses: set[str]) -> list[Row]:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         running = site.records.query(
@@ -489,9 +498,11 @@ def worker_killed(site) -> list[Row]:
         "SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE status = 'RUNNING'"
     )[0][0]
     site.smtp.mode = "accept"
-    worker = Worker(site.env)
-    took = wait_for_messages(site.smtp, addresses, 60)
-    worker.close()
+    successor = Worker(site.env)
+    try:
+        took = wait_for_messages(site.smtp, addresses, 60)
+    finally:
+        successor.close()
     return [
         mail_outcome(
             "task worker killed during a send (SIGKILL), restarted",
@@ -507,10 +518,12 @@ def mail_failing(site, mode: str, seconds: float, name: str) -> list[Row]:
     site.smtp.mode = mode
     addresses = book_with_mail(site, 20 if mode == "refuse" else 10, mode)
     worker = Worker(site.env)
-    time.sleep(seconds)
-    site.smtp.mode = "accept"
-    took = wait_for_messages(site.smtp, addresses, 90)
-    worker.close()
+    try:
+        time.sleep(seconds)
+        site.smtp.mode = "accept"
+        took = wait_for_messages(site.smtp, addresses, 90)
+    finally:
+        worker.close()
     return [
         mail_outcome(
             name, site.smtp, addresses, f"all delivered {took:.0f} s after the server recovered"
@@ -587,11 +600,30 @@ class Site:
         return self.app.port
 
 
+def wait_until_serving(port: int, seconds: float = 180) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if ask(port, "GET", "/healthz", timeout=30)[0] == 200:
+            return
+        time.sleep(0.5)
+    raise SystemExit(f"gunicorn on port {port} does not answer /healthz")
+
+
 def prepare() -> Site:
     started = time.monotonic()
     postgres = PostgresCluster()
     redis = RedisServer()
     smtp = SmtpServer()
+    try:
+        return _prepare(started, postgres, redis, smtp)
+    except BaseException:
+        smtp.close()
+        redis.close()
+        postgres.close()
+        raise
+
+
+def _prepare(started, postgres, redis, smtp) -> Site:
     connection = psycopg2.connect(postgres.url("postgres"))
     connection.autocommit = True
     with connection.cursor() as cursor:
@@ -603,8 +635,16 @@ def prepare() -> Site:
     if not (ROOT / "staticfiles" / "staticfiles.json").exists():
         manage(env, "collectstatic", "--noinput", "-v", "0")
     app = App(env)
-    records = Records(postgres.url())
-    sub_event_id = records.open_sub_event(app.port)
+    try:
+        wait_until_serving(app.port)
+        records = Records(postgres.url())
+        sub_event_id = records.open_sub_event(app.port)
+        # The first answers of each worker come slowly on a busy machine: warm them up.
+        for _ in range(8):
+            ask(app.port, "GET", "/", timeout=60)
+    except BaseException:
+        app.close()
+        raise
     status, _headers, content = ask(app.port, "GET", f"/api/v1/subevents/{sub_event_id}")
     detail = json.loads(content)
     pages = ["/", urlsplit(detail["url"]).path, f"/events/{detail['event']}/"]
