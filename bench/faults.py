@@ -56,6 +56,7 @@ from bench.parts import (  # noqa: E402
 )
 
 SCENARIOS = [
+    "baseline",
     "redis-stopped",
     "redis-frozen",
     "postgres-stopped",
@@ -328,8 +329,9 @@ class Row:
     met: bool = True
 
 
-def cache_outage(name: str, site, break_it, mend_it) -> list[Row]:
-    """Load for 22 s; the cache broken from 4 s to 19 s."""
+def cache_outage(name: str, site, break_it, mend_it, *, target: bool = True) -> list[Row]:
+    """Load for 22 s; the cache broken from 4 s to 19 s (with `break_it` and `mend_it`
+    doing nothing: the same load with nothing broken, to compare with)."""
     threads, answers = load(site.port, 22, site.pages, site.sub_event_id)
     time.sleep(4)
     break_it()
@@ -344,6 +346,7 @@ def cache_outage(name: str, site, break_it, mend_it) -> list[Row]:
         errors = sum(1 for a in mine if a.status >= 500 or a.status == 0)
         worst = p99([a.seconds for a in mine]) * 1000
         ok = errors == 0 and worst < 1000 and (kind == "page" or (lost, duplicated) == (0, 0))
+        ok = ok or not target
         rows.append(
             Row(
                 f"{name}: {'pages' if kind == 'page' else 'bookings'}",
@@ -353,6 +356,7 @@ def cache_outage(name: str, site, break_it, mend_it) -> list[Row]:
                 lost if kind == "booking" else "–",
                 duplicated if kind == "booking" else "–",
                 met=ok,
+                note="" if target else "no target: what this machine gives with nothing broken",
             )
         )
     return rows
@@ -484,7 +488,7 @@ def worker_killed(site) -> list[Row]:
 
 
 def _worker_killed(site, worker: Worker, addresses: set[str]) -> list[Row]:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         running = site.records.query(
             "SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE status = 'RUNNING'"
@@ -500,7 +504,7 @@ def _worker_killed(site, worker: Worker, addresses: set[str]) -> list[Row]:
     site.smtp.mode = "accept"
     successor = Worker(site.env)
     try:
-        took = wait_for_messages(site.smtp, addresses, 60)
+        took = wait_for_messages(site.smtp, addresses, 240)
     finally:
         successor.close()
     return [
@@ -521,7 +525,7 @@ def mail_failing(site, mode: str, seconds: float, name: str) -> list[Row]:
     try:
         time.sleep(seconds)
         site.smtp.mode = "accept"
-        took = wait_for_messages(site.smtp, addresses, 90)
+        took = wait_for_messages(site.smtp, addresses, 240)
     finally:
         worker.close()
     return [
@@ -703,7 +707,11 @@ def run_scenario(name: str, site: Site) -> list[Row]:
     rows: list[Row] = []
     nginx = None
     try:
-        if name == "redis-stopped":
+        if name == "baseline":
+            rows += cache_outage(
+                "nothing broken (baseline)", site, lambda: None, lambda: None, target=False
+            )
+        elif name == "redis-stopped":
             rows += cache_outage("Redis stopped 15 s", site, site.redis.stop, site.redis.start)
         elif name == "redis-frozen":
             rows += cache_outage(
