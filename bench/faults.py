@@ -125,13 +125,19 @@ class App:
             ],
             cwd=ROOT,
             env=env,
+            start_new_session=True,  # its own process group, to be stopped whole
         )
         wait_for_port(self.port, 60)
 
     def close(self) -> None:
         if self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGTERM)
-            self.process.wait(30)
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                # Workers still held by slow clients: no need to wait for them.
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(15)
 
 
 class Worker:
@@ -657,7 +663,7 @@ def _prepare(started, postgres, redis, smtp) -> Site:
 
 
 def print_table(rows: list[Row]) -> None:
-    print()
+    print(flush=True)
     print(
         "| scenario | requests | 5xx | p99 ms | lost | duplicated | messages sent once | target |"
     )
@@ -691,14 +697,17 @@ def main() -> int:
         for name in chosen:
             print(f"== {name}", flush=True)
             try:
-                rows += run_scenario(name, site)
+                found = run_scenario(name, site)
             except Exception as error:  # one broken scenario must not hide the others
-                rows.append(Row(name, note=f"the scenario itself failed: {error!r}", met=False))
+                found = [Row(name, note=f"the scenario itself failed: {error!r}", met=False)]
+            rows += found
+            print_table(found)
     finally:
-        site.app.close()
-        site.smtp.close()
-        site.redis.close()
-        site.postgres.close()
+        for part in (site.app, site.smtp, site.redis, site.postgres):
+            try:
+                part.close()
+            except Exception as error:
+                print(f"could not stop {type(part).__name__}: {error!r}", flush=True)
     print_table(rows)
     return 0 if all(row.met for row in rows) else 1
 
