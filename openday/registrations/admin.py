@@ -198,15 +198,16 @@ class RegistrationAdmin(DistrictScopedAdmin):
         return response
 
     def get_search_results(self, request, queryset, search_term):
-        # Staff type numbers the way people say them ("138 0013 8000", "+86…"). A whole
-        # mobile number is looked up as stored, through its index, within the rows this
-        # user may see (no name or reference holds eleven digits); anything else is
-        # searched in part in reference, name and phone ("8000", the last digits).
-        try:
-            phone = normalise_phone(search_term)
-        except ValidationError:
-            return super().get_search_results(request, queryset, search_term)
-        return queryset.filter(phone=phone), False
+        # The changelist, its export and admin autocomplete all search through here: what a
+        # search may reveal about a phone number is decided by `scope.search_with_phone`.
+        found = scope.search_with_phone(
+            queryset,
+            request.user,
+            search_term,
+            phone_field="phone",
+            text_fields=("reference", "name"),
+        )
+        return found, False
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -413,6 +414,12 @@ class NoShowPardonAdmin(admin.ModelAdmin):
     list_display = ["masked_phone", "note", "created_by", "created_at"]
     search_fields = ["phone", "note"]
     date_hierarchy = "created_at"
+
+    def get_search_results(self, request, queryset, search_term):
+        found = scope.search_with_phone(
+            queryset, request.user, search_term, phone_field="phone", text_fields=("note",)
+        )
+        return found, False
 
     @admin.display(description=_("mobile phone"))
     def masked_phone(self, obj):
