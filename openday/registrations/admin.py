@@ -186,15 +186,15 @@ class RegistrationAdmin(DistrictScopedAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
-        # Record that the full number was shown (only rendered pages, only to those allowed).
+        # Record every rendering of the form that holds the full number, to those allowed:
+        # the first showing and a form shown again after an error alike.
+        context = getattr(response, "context_data", None) or {}
         if (
-            request.method == "GET"
-            and response.status_code == 200
+            response.status_code == 200
+            and context.get("original") is not None
             and scope.may_view_full_phone(request.user)
         ):
-            obj = response.context_data.get("original")
-            if obj is not None:
-                PhoneDisclosure.objects.create(user=request.user, registration=obj)
+            PhoneDisclosure.objects.create(user=request.user, registration=context["original"])
         return response
 
     def get_search_results(self, request, queryset, search_term):
