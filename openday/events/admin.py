@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from openday.staff import scope
 from openday.staff.admin_scope import DistrictScopedAdmin, ScopedInlineMixin, ScopedRelatedFilter
 
 from .models import (
@@ -50,8 +51,6 @@ class SubEventInline(ScopedInlineMixin, admin.TabularInline):
     autocomplete_fields = ["district", "format"]
 
     def get_queryset(self, request):
-        from openday.staff import scope
-
         return scope.restrict(super().get_queryset(request), request.user, "district")
 
 
@@ -123,6 +122,13 @@ class SubEventAdmin(DistrictScopedAdmin):
         (_("Description"), {"fields": ["description", "what_to_bring"]}),
         (_("Publication"), {"fields": ["is_published", "is_cancelled", "cancellation_reason"]}),
     ]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not scope.sees_all_districts(request.user):
+            # Which activity is the main venue is the city organisers' decision.
+            readonly.append("is_main_venue")
+        return readonly
 
     def get_queryset(self, request):
         # Places left is an annotation (correlated subqueries), so the changelist shows it

@@ -79,6 +79,20 @@ def check_in_sub_events(user) -> QuerySet:
     )
 
 
+def assignable_users(user) -> QuerySet:
+    """Colleagues `user` may hand a piece of work to: for a district organiser the active
+    staff of their own districts (themselves included), for city organisers any active
+    staff member."""
+    from django.contrib.auth import get_user_model
+
+    staff = get_user_model().objects.filter(is_active=True, is_staff=True).order_by("username")
+    if sees_all_districts(user):
+        return staff
+    return staff.filter(
+        Q(pk=user.pk) | Q(staff_profile__districts__in=district_ids(user))
+    ).distinct()
+
+
 def may_view_full_phone(user) -> bool:
     return user.is_active and user.has_perm(VIEW_FULL_PHONE)
 
