@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -32,7 +33,7 @@ from openday.events.models import Invitation, SubEvent
 from openday.privacy.consent import consent_statement_current
 
 from . import notifications, sold_out
-from .models import NoShowPardon, Registration, new_reference
+from .models import NoShowPardon, Registration, needs_normalise, new_reference
 from .phone import normalise_phone
 
 logger = logging.getLogger(__name__)
@@ -323,6 +324,8 @@ def registration_create(
     source: str = Registration.Source.WEB,
     language: str | None = None,
     created_by=None,
+    needs: Sequence[str] = (),
+    needs_note: str = "",
 ) -> Booking:
     """Book `party_size` places on a sub-event, or put the party on its waiting list.
 
@@ -335,6 +338,7 @@ def registration_create(
     """
     phone = normalise_phone(phone)
     name = name.strip()
+    needs, needs_note = needs_normalise(needs, needs_note)
     staff = source in (Registration.Source.STAFF, Registration.Source.IMPORT)
     public = not staff and not invitation_code
     seen = sold_out.look(sub_event_id, phone) if public else None
@@ -391,6 +395,8 @@ def registration_create(
             status=status,
             source=source,
             language=language or settings.LANGUAGE_CODE,
+            needs=needs,
+            needs_note=needs_note,
             consent_version=consent.version,
             consent_given_at=now,
             created_by=created_by,
