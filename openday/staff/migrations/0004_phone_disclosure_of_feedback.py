@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("feedback", "0002_photo_cover_and_published_reply"),
         ("registrations", "0003_no_show_pardon"),
-        ("staff", "0002_roles"),
+        ("staff", "0003_alter_exportrecord_file_format"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
