@@ -32,6 +32,7 @@ from . import scope
 MAX_ROWS = 5000
 # A guest list of MAX_ROWS rows has a few columns and unpacks to a few MiB of XML.
 MAX_CELLS = (MAX_ROWS + 1) * 10
+MAX_COLUMNS = 30
 MAX_XLSX_UNPACKED_BYTES = 20 * 1024 * 1024
 MAX_XLSX_MEMBERS = 200
 CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
@@ -123,10 +124,11 @@ def _read_table(upload) -> list[list[str]]:
         _check_xlsx(upload)
         workbook = load_workbook(upload, read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
-        # Rows are read as they are, not padded to the size the sheet declares.
+        # Rows are read as they are, not padded to the size the sheet declares, and no
+        # further than MAX_COLUMNS (a lone cell far to the right would pad its row).
         sheet.reset_dimensions()
         table = []
-        for values in sheet.iter_rows(values_only=True):
+        for values in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
             table.append(["" if v is None else str(v).strip() for v in values])
             if len(table) > MAX_ROWS + 1:
                 break

@@ -167,3 +167,24 @@ def test_import_of_xlsx_with_a_long_but_sane_file_still_works(
         reverse(URL), {"file": SimpleUploadedFile("guests.xlsx", data.getvalue())}
     )
     assert response.context["preview"].ok
+
+
+def test_import_of_xlsx_with_cells_far_to_the_right_reads_only_the_first_columns(
+    client, district_organiser, two_districts
+):
+    invitation = two_districts["own"]["invitation"]
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["name", "phone", "group", "activity"])
+    sheet.append(["嘉宾", "13900000001", invitation.group.name, invitation.sub_event.pk])
+    # One cell in the last column Excel has: read naively, every row is 16 384 cells.
+    sheet.cell(row=2, column=16384, value="x")
+    data = io.BytesIO()
+    workbook.save(data)
+    client.force_login(district_organiser)
+    response = client.post(
+        reverse(URL), {"file": SimpleUploadedFile("guests.xlsx", data.getvalue())}
+    )
+    preview = response.context["preview"]
+    assert preview.ok
+    assert [row["name"] for row in preview.rows] == ["嘉宾"]
