@@ -12,7 +12,7 @@ from django.utils.translation import ngettext
 
 from openday.registrations.phone import mask_phone
 from openday.staff import scope
-from openday.staff.admin_scope import DistrictScopedAdmin, ScopedRelatedFilter
+from openday.staff.admin_scope import DistrictScopedAdmin, PhoneLookupGuard, ScopedRelatedFilter
 from openday.staff.models import PhoneDisclosure
 
 from .forms import PhotoUploadForm
@@ -63,9 +63,10 @@ class FeedbackAdminForm(forms.ModelForm):
 
 
 @admin.register(Feedback)
-class FeedbackAdmin(DistrictScopedAdmin):
+class FeedbackAdmin(PhoneLookupGuard, DistrictScopedAdmin):
     # District organisers see feedback on their districts or their districts' activities.
     district_paths = ("district", "sub_event__district")
+    phone_fields = ("contact_phone",)
     form = FeedbackAdminForm
     list_display = [
         "created_at",

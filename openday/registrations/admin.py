@@ -12,7 +12,7 @@ from django.utils.translation import ngettext
 from openday.events.models import SubEvent
 from openday.staff import exports, scope
 from openday.staff import services as staff_services
-from openday.staff.admin_scope import DistrictScopedAdmin, ScopedRelatedFilter
+from openday.staff.admin_scope import DistrictScopedAdmin, PhoneLookupGuard, ScopedRelatedFilter
 from openday.staff.models import PhoneDisclosure
 
 from . import notifications, services
@@ -107,7 +107,7 @@ class MoveForm(forms.Form):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(DistrictScopedAdmin):
+class RegistrationAdmin(PhoneLookupGuard, DistrictScopedAdmin):
     district_paths = ("sub_event__district",)
     change_list_template = "admin/registrations/registration/change_list.html"
     list_display = [
@@ -434,7 +434,7 @@ class NoShowPardonForm(forms.ModelForm):
 
 
 @admin.register(NoShowPardon)
-class NoShowPardonAdmin(admin.ModelAdmin):
+class NoShowPardonAdmin(PhoneLookupGuard, admin.ModelAdmin):
     """Lifting a no-show suspension: adding a row forgives what the number missed so far
     (see `services.no_show_suspended_until`). Rows are a record and are not edited."""
 

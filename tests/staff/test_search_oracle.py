@@ -133,3 +133,43 @@ def test_other_districts_registration_is_not_found_by_its_number(
     other = two_districts["other"]["registration"]
     client.force_login(district_organiser)
     assert changelist_count(client, other.phone) == 0
+
+
+@pytest.mark.parametrize(
+    "lookup", ["phone__startswith", "phone__contains", "phone__regex", "phone__gte", "phone"]
+)
+def test_phone_lookups_in_the_address_are_refused_without_permission(
+    client, district_organiser, target, lookup
+):
+    client.force_login(district_organiser)
+    for url in (
+        reverse(CHANGELIST),
+        reverse("admin:registrations_registration_export", args=["csv"]),
+    ):
+        response = client.get(url, {lookup: "1390000", "reference": target.reference})
+        assert response.status_code == 400 or (
+            response.status_code == 302 and "e=1" in response["Location"]
+        )
+
+
+def test_phone_lookup_in_the_address_works_with_the_permission(client, city_organiser, target):
+    client.force_login(city_organiser)
+    response = client.get(reverse(CHANGELIST), {"phone__startswith": "1390000"})
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 1
+
+
+def test_feedback_contact_phone_lookup_is_refused_without_permission(
+    client, district_organiser, two_districts
+):
+    from openday.feedback.models import Feedback
+
+    feedback = two_districts["own"]["feedback"]
+    Feedback.objects.filter(pk=feedback.pk).update(contact_phone=PHONE)
+    client.force_login(district_organiser)
+    response = client.get(
+        reverse("admin:feedback_feedback_changelist"), {"contact_phone__startswith": "1390000"}
+    )
+    assert response.status_code == 400 or (
+        response.status_code == 302 and "e=1" in response["Location"]
+    )
