@@ -7,7 +7,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('events', '0002_main_venue_city_wide'),
+        ('events', '0003_main_venue_city_wide'),
     ]
 
     operations = [

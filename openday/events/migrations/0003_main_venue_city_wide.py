@@ -10,7 +10,7 @@ def unflag_district_main_venues(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("events", "0001_initial"),
+        ("events", "0002_live_notice"),
     ]
 
     operations = [

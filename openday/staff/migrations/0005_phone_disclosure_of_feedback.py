@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("feedback", "0002_photo_cover_and_published_reply"),
         ("registrations", "0003_no_show_pardon"),
-        ("staff", "0003_alter_exportrecord_file_format"),
+        ("staff", "0004_roles_live_notices"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
