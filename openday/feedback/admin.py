@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from openday.registrations.phone import mask_phone
+from openday.core.phone import mask_phone
 from openday.staff import scope
 from openday.staff.admin_scope import DistrictScopedAdmin, PhoneLookupGuard, ScopedRelatedFilter
 from openday.staff.models import PhoneDisclosure

@@ -18,6 +18,8 @@ from openday.core.images import (
     photo_process,
 )
 
+from .models import Photo
+
 __all__ = ["PhotoRejected", "photo_process", "photos_create"]
 
 
@@ -35,8 +37,6 @@ def _save(photo, processed: ProcessedPhoto) -> None:
 def photos_create(*, event, sub_event=None, uploads, caption: str = "", credit: str = ""):
     """Create one Photo per upload, all or none: every file is checked first, and if any
     is refused a PhotoRejected lists each refused file by name and nothing is saved."""
-    from .models import Photo
-
     if sub_event is not None and sub_event.event_id != event.pk:
         raise PhotoRejected(_("The activity belongs to another open day."), code="sub_event")
     processed, errors = [], []

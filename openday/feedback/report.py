@@ -63,8 +63,8 @@ class Report:
 
     @property
     def attendance_percent(self) -> int:
-        """Who came, out of those booked on activities that are over: bookings for what
-        is still to come say nothing about attendance yet."""
+        """People checked in, out of those booked on activities that are over. Check-ins
+        at an activity still running count already, so during the day it may run ahead."""
         if not self.people_registered_finished:
             return 0
         return round(100 * self.people_attended / self.people_registered_finished)

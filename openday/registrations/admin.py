@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from openday.core.phone import mask_phone, normalise_phone
 from openday.events.models import SubEvent
 from openday.staff import exports, scope
 from openday.staff import services as staff_services
@@ -17,7 +18,6 @@ from openday.staff.models import PhoneDisclosure
 
 from . import notifications, services
 from .models import NoShowPardon, Registration
-from .phone import mask_phone, normalise_phone
 
 
 class StaffRegistrationForm(forms.ModelForm):

@@ -15,8 +15,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.text import smart_split, unescape_string_literal
 
+from openday.core.phone import normalise_phone
 from openday.events.models import District, SubEvent
-from openday.registrations.phone import normalise_phone
+
+from .models import StaffProfile
 
 ALL_DISTRICTS = "staff.all_districts"
 CHECK_IN = "staff.check_in"
@@ -35,8 +37,6 @@ def district_ids(user) -> list[int]:
 
 
 def _profile_ids(user, relation: str):
-    from .models import StaffProfile
-
     through = getattr(StaffProfile, relation).through
     column = "district_id" if relation == "districts" else "subevent_id"
     return through.objects.filter(staffprofile__user=user).values(column)

@@ -11,19 +11,18 @@ from __future__ import annotations
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from openday.core.refusals import Refusal
 from openday.registrations import services as booking
 from openday.registrations.models import Registration
 
 
-class CheckInRefused(Exception):
+class CheckInRefused(Refusal):
     code = "refused"
     message = _("This ticket cannot be checked in.")
 
     def __init__(self, message=None, registration: Registration | None = None):
-        if message is not None:
-            self.message = message
         self.registration = registration
-        super().__init__(str(self.message))
+        super().__init__(message)
 
 
 class AlreadyCheckedIn(CheckInRefused):
@@ -80,7 +79,8 @@ def check_in_refusal(
     name_other_activity: bool = True,
 ) -> CheckInRefused | None:
     """Why this registration may not be checked in now, or None when it may. The check-in
-    page asks before showing the button; `registration_check_in` asks again under lock.
+    page asks before showing the button; `registration_check_in` checks status and time
+    again in one conditional UPDATE.
 
     A ticket for another activity is named only with `name_other_activity` (the caller
     passes False when that activity is not one the volunteer serves): nothing else of it
