@@ -83,7 +83,7 @@ class Command(BaseCommand):
         try:
             if not contents[0]:
                 raise PhotoRejected("unreadable")
-            _save(photo, photo_process(ContentFile(contents[0])))
+            _save(photo, photo_process(ContentFile(contents[0])), [])
             counts["cleaned"] += 1
         except PhotoRejected:
             # Deleting the row deletes its files (feedback.apps).
