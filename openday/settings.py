@@ -4,6 +4,7 @@ Every setting has a safe default for local use; production sets DEBUG=false, SEC
 ALLOWED_HOSTS and DATABASE_URL at least. `.env.example` lists them all.
 """
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -42,7 +43,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "openday.staff.admin_site.OpenDayAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "openday.privacy",
+    "openday.notifications",
     "openday.events",
     "openday.registrations",
     "openday.feedback",
@@ -79,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "openday.privacy.middleware.PermissionsPolicyMiddleware",
+    # A view that loses the database answers 503, not 500 (openday.core.outage).
+    "openday.core.outage.DatabaseOutageMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -131,9 +135,24 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL") or "locmem://"
 
 
+# Redis answers in well under a millisecond on a LAN: a call that takes longer than this
+# (seconds) is treated as Redis failing, and the process leaves Redis alone for
+# OPENDAY_CACHE_RETRY_SECONDS, answering from the database (openday.core.cache).
+OPENDAY_CACHE_TIMEOUT = float(os.environ.get("OPENDAY_CACHE_TIMEOUT", "0.25"))
+OPENDAY_CACHE_RETRY_SECONDS = float(os.environ.get("OPENDAY_CACHE_RETRY_SECONDS", "5"))
+
+
 def cache_config(url: str) -> dict:
     if url.startswith(("redis://", "rediss://", "unix://")):
-        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        return {
+            "BACKEND": "openday.core.cache.ResilientRedisCache",
+            "LOCATION": url,
+            "OPTIONS": {
+                "socket_timeout": OPENDAY_CACHE_TIMEOUT,
+                "socket_connect_timeout": OPENDAY_CACHE_TIMEOUT,
+                "RETRY_SECONDS": OPENDAY_CACHE_RETRY_SECONDS,
+            },
+        }
     if url.startswith("dummy://"):
         return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
     return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "openday"}
@@ -143,15 +162,10 @@ CACHES = {"default": cache_config(CACHE_URL)}
 CACHE_IS_SHARED = CACHES["default"]["BACKEND"].endswith("RedisCache")
 
 # --- Sessions -------------------------------------------------------------------------
-# Sessions live in the database, which every app server shares. With Redis they are also
-# cached there (reads skip the database); never in a per-process cache, where a logout on
-# one server would not reach the others.
-SESSION_ENGINE = os.environ.get(
-    "SESSION_ENGINE",
-    "django.contrib.sessions.backends.cached_db"
-    if CACHE_IS_SHARED
-    else "django.contrib.sessions.backends.db",
-)
+# Sessions live in the database, which every app server shares, and nowhere else: a
+# session cached in Redis would be lost with Redis, or, after an outage during which a
+# logout could not reach the cache, come back to life from it.
+SESSION_ENGINE = os.environ.get("SESSION_ENGINE", "django.contrib.sessions.backends.db")
 
 # --- Internationalisation -------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -210,7 +224,15 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
-EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_SSL_CERTFILE = os.environ.get("EMAIL_SSL_CERTFILE") or None
+EMAIL_SSL_KEYFILE = os.environ.get("EMAIL_SSL_KEYFILE") or None
+# Seconds a mail server may take to answer before the message is tried again later: a
+# hanging server then holds a worker this long per message, not for ever.
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "10"))
+# For EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend.
+EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH", BASE_DIR / "sent-mail"))
+EMAIL_SUBJECT_PREFIX = os.environ.get("EMAIL_SUBJECT_PREFIX", "[Open Day] ")
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend"
@@ -218,7 +240,10 @@ EMAIL_BACKEND = os.environ.get(
     else "django.core.mail.backends.console.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Open Day <noreply@localhost>")
-SERVER_EMAIL = DEFAULT_FROM_EMAIL
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+# The first wait before a message that could not be sent is tried again; each next wait
+# is four times longer (openday.registrations.notifications).
+OPENDAY_MAIL_RETRY_SECONDS = int(os.environ.get("OPENDAY_MAIL_RETRY_SECONDS", "30"))
 
 # --- Background tasks -----------------------------------------------------------------
 # "immediate" runs a task inside the request (local use, tests); "database" queues it for
@@ -233,6 +258,10 @@ TASKS = {
         )
     }
 }
+
+# A task RUNNING for longer than this is taken to be abandoned by a worker that died, and
+# run again (`manage.py task_worker`, openday.core.worker); far above any task's length.
+OPENDAY_TASK_LEASE_SECONDS = int(os.environ.get("OPENDAY_TASK_LEASE_SECONDS", "900"))
 
 # --- Security -------------------------------------------------------------------------
 # Production (DEBUG off) is safe by default: HTTPS only, HSTS, secure cookies. `.env.example`
@@ -333,13 +362,35 @@ OPENDAY_PHONE_VERIFICATION = env_bool("OPENDAY_PHONE_VERIFICATION", False)
 # registration so that what a person agreed to can be shown later.
 OPENDAY_CONSENT_VERSION = os.environ.get("OPENDAY_CONSENT_VERSION", "2026-1")
 OPENDAY_RETENTION_DAYS = int(os.environ.get("OPENDAY_RETENTION_DAYS", "180"))
-# Phone verification (openday.privacy.verification): how one-time codes are sent, in the
-# style of EMAIL_BACKEND. "console" and "file" are built in; an operator plugs a gateway
-# by naming a class that implements openday.privacy.sms.backends.base.BaseSmsBackend.
-OPENDAY_SMS_BACKEND = os.environ.get(
-    "OPENDAY_SMS_BACKEND", "openday.privacy.sms.backends.console.SmsBackend"
-)
+# Text messages (openday.notifications.sms, SPEC §3): "console" (default), "file", "locmem",
+# "tencent", "aliyun" or the dotted path of a backend class. docs/sms.md says how to set up
+# each provider.
+OPENDAY_SMS_BACKEND = os.environ.get("OPENDAY_SMS_BACKEND", "console")
 OPENDAY_SMS_FILE_PATH = Path(os.environ.get("OPENDAY_SMS_FILE_PATH", BASE_DIR / "sms-messages"))
+OPENDAY_SMS_KEY_ID = os.environ.get("OPENDAY_SMS_KEY_ID", "")
+OPENDAY_SMS_KEY_SECRET = os.environ.get("OPENDAY_SMS_KEY_SECRET", "")
+OPENDAY_SMS_SIGN_NAME = os.environ.get("OPENDAY_SMS_SIGN_NAME", "")
+OPENDAY_SMS_APP_ID = os.environ.get("OPENDAY_SMS_APP_ID", "")  # Tencent's SdkAppId
+OPENDAY_SMS_REGION = os.environ.get("OPENDAY_SMS_REGION", "")  # empty: the provider's default
+OPENDAY_SMS_ENDPOINT = os.environ.get("OPENDAY_SMS_ENDPOINT", "")  # full URL; empty: provider's
+# Seconds to wait for a gateway: a slow one delays a message (it is retried), not a worker.
+OPENDAY_SMS_TIMEOUT = float(os.environ.get("OPENDAY_SMS_TIMEOUT", "5"))
+
+
+def _sms_templates(raw: str) -> dict[str, str]:
+    try:
+        value = json.loads(raw or "{}")
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"OPENDAY_SMS_TEMPLATES is not valid JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise ImproperlyConfigured(
+            'OPENDAY_SMS_TEMPLATES must be a JSON object, e.g. {"reminder": "1234567"}'
+        )
+    return {str(kind): str(template) for kind, template in value.items() if template}
+
+
+# Message kind -> the provider's template ID; a kind without one is not sent by SMS.
+OPENDAY_SMS_TEMPLATES = _sms_templates(os.environ.get("OPENDAY_SMS_TEMPLATES", ""))
 OPENDAY_VERIFICATION_CODE_MINUTES = int(os.environ.get("OPENDAY_VERIFICATION_CODE_MINUTES", "5"))
 OPENDAY_VERIFICATION_MAX_ATTEMPTS = int(os.environ.get("OPENDAY_VERIFICATION_MAX_ATTEMPTS", "5"))
 # Seconds an anonymous visitor may see a cached programme or activity page (and so a
@@ -386,7 +437,7 @@ LOGGING = {
 # Absolute links in e-mails and calendar files start with this.
 OPENDAY_BASE_URL = os.environ.get("OPENDAY_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
-# --- Photos (openday.feedback.photos) --------------------------------------------------
+# --- Photos and every other public image (openday.core.images) --------------------------
 OPENDAY_PHOTO_MAX_BYTES = int(os.environ.get("OPENDAY_PHOTO_MAX_BYTES", 10 * 1024 * 1024))
 OPENDAY_PHOTO_MAX_PIXELS = int(os.environ.get("OPENDAY_PHOTO_MAX_PIXELS", 50_000_000))
 OPENDAY_PHOTO_MIN_SIDE = 200

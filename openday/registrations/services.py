@@ -33,7 +33,7 @@ from openday.core.phone import normalise_phone
 from openday.core.refusals import Refusal
 from openday.events.models import Invitation, SubEvent
 
-from . import notifications, sold_out
+from . import idempotency, notifications, sold_out
 from .models import NoShowPardon, Registration, needs_normalise, new_reference
 
 logger = logging.getLogger(__name__)
@@ -321,6 +321,7 @@ def registration_create(
     created_by=None,
     needs: Sequence[str] = (),
     needs_note: str = "",
+    idempotency_key: str = "",
 ) -> Booking:
     """Book `party_size` places on a sub-event, or put the party on its waiting list.
 
@@ -330,6 +331,9 @@ def registration_create(
 
     The no-show rule applies to people booking for themselves; staff registering someone
     on their behalf decide for themselves (and can lift a suspension for good).
+
+    With an `idempotency_key`, the answer is kept in the same transaction, so that the
+    same request sent again gets it back (`idempotency.earlier_answer`).
     """
     phone = normalise_phone(phone)
     name = name.strip()
@@ -402,6 +406,8 @@ def registration_create(
         )
         token = registration.set_manage_token()
         _save_new(registration)
+        if idempotency_key:
+            idempotency.remember(key=idempotency_key, registration=registration, token=token)
         booking = Booking(registration=registration, token=token)
         transaction.on_commit(lambda: _after_booking(booking))
     return booking

@@ -51,6 +51,7 @@ def registration_check_in(
     people: int | None = None,
     at: dt.datetime | None = None,
     device: str = "",
+    name_other_activity: bool = True,
 ) -> Registration:
     """Mark a confirmed registration as arrived, once.
 
@@ -60,7 +61,11 @@ def registration_check_in(
     subclass whose message says why; the registration is left unchanged then.
     """
     refusal = check_in_refusal(
-        registration, sub_event_id=sub_event_id, on_the_day=on_the_day, at=at
+        registration,
+        sub_event_id=sub_event_id,
+        on_the_day=on_the_day,
+        at=at,
+        name_other_activity=name_other_activity,
     )
     if refusal is not None:
         raise refusal
@@ -80,12 +85,19 @@ def check_in_refusal(
     sub_event_id: int | None = None,
     on_the_day: bool = True,
     at: dt.datetime | None = None,
+    name_other_activity: bool = True,
 ) -> CheckInRefused | None:
     """Why this registration may not be checked in now, or None when it may. The check-in
     page asks before showing the button; `registration_check_in` checks status and time
-    again in one conditional UPDATE."""
+    again in one conditional UPDATE.
+
+    A ticket for another activity is named only with `name_other_activity` (the caller
+    passes False when that activity is not one the volunteer serves): nothing else of it
+    is said, not even its status."""
     sub_event = registration.sub_event
     if sub_event_id is not None and registration.sub_event_id != sub_event_id:
+        if not name_other_activity:
+            return WrongActivity(_("This ticket is for another activity."), registration)
         return WrongActivity(
             _("This ticket is for another activity: %(activity)s.") % {"activity": sub_event.title},
             registration,

@@ -76,7 +76,7 @@ def checkin(request):
         context["walk_in_form"] = WalkInForm(sub_event=sub_event)
         context["checkin_texts"] = json.dumps(_checkin_texts(), ensure_ascii=False)
         if code.strip():
-            context.update(_checkin_lookup(sub_event, code))
+            context.update(_checkin_lookup(request.user, sub_event, code))
         elif request.GET.get("find", "").strip():
             context.update(_checkin_find(sub_event, request.GET["find"]))
     return render(request, "staff/checkin.html", context)
@@ -106,7 +106,13 @@ def _checkin_texts() -> dict:
     }
 
 
-def _checkin_lookup(sub_event: SubEvent, code: str) -> dict:
+def _serves(user, registration: Registration) -> bool:
+    """Whether the ticket is for an activity this staff member checks people in for: only
+    then may the door say which activity another ticket is for."""
+    return scope.check_in_sub_events(user).filter(pk=registration.sub_event_id).exists()
+
+
+def _checkin_lookup(user, sub_event: SubEvent, code: str) -> dict:
     reference = reference_from_scan(code)
     result = {"code": code.strip()[:100]}
     registration = (
@@ -119,7 +125,12 @@ def _checkin_lookup(sub_event: SubEvent, code: str) -> dict:
     if registration is None:
         result["refusal"] = _("No registration with this reference.")
         return result
-    refusal = staff_services.check_in_refusal(registration, sub_event_id=sub_event.pk)
+    refusal = staff_services.check_in_refusal(
+        registration,
+        sub_event_id=sub_event.pk,
+        name_other_activity=registration.sub_event_id == sub_event.pk
+        or _serves(user, registration),
+    )
     if registration.sub_event_id == sub_event.pk:
         # Who it is is shown only for this door's own tickets.
         result["registration"] = registration
@@ -144,6 +155,8 @@ def _checkin_confirm(request, sub_event):
             registration=registration,
             sub_event_id=sub_event.pk,
             people=int(people) if people.isdigit() else None,
+            name_other_activity=registration.sub_event_id == sub_event.pk
+            or _serves(request.user, registration),
         )
     except (staff_services.CheckInRefused, booking.BookingError) as refusal:
         messages.error(request, f"{registration.reference}: {refusal.message}")

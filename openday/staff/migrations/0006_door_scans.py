@@ -9,8 +9,8 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('events', '0002_live_notice'),
-        ('registrations', '0005_checkin_people_and_door'),
-        ('staff', '0004_roles_live_notices'),
+        ('registrations', '0006_checkin_people_and_door'),
+        ('staff', '0005_phone_disclosure_of_feedback'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('events', '0002_live_notice'),
-        ('registrations', '0004_registration_needs_registration_needs_note'),
+        ('registrations', '0005_idempotent_booking'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
