@@ -229,7 +229,15 @@ class RegistrationAdmin(DistrictScopedAdmin):
         promoted = 0
         count = 0
         for registration in queryset.active():
-            moved_up = services.registration_cancel(registration=registration)
+            try:
+                moved_up = services.registration_cancel(
+                    registration=registration, by_staff=request.user
+                )
+            except services.BookingError as error:
+                self.message_user(
+                    request, f"{registration.reference}: {error.message}", messages.ERROR
+                )
+                continue
             promoted += len(moved_up)
             count += 1
             self.log_change(request, registration, _("Cancelled by staff."))

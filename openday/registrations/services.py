@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -131,6 +132,35 @@ class AlreadyCheckedIn(BookingError):
 class RegistrationNotActive(BookingError):
     code = "cancelled"
     message = _("This registration has been cancelled.")
+
+
+class CancellationClosed(RegistrationClosed):
+    """Too late to cancel: the activity has started (or, for staff, ended)."""
+
+    message = _("The activity has started; it can no longer be cancelled.")
+
+
+class InvalidName(BookingError):
+    code = "invalid_name"
+    message = _("Enter your name.")
+
+
+NAME_MAX_LENGTH = 100
+
+
+def normalise_name(value: str) -> str:
+    """A person's name as it is stored, however it was typed: compatibility forms folded
+    (full-width letters, digits and spaces become ordinary ones), runs of white space made
+    one space, nothing around it. Every surface cleans names through this function."""
+    return " ".join(unicodedata.normalize("NFKC", value or "").split())
+
+
+def normalise_invitation_code(value: str) -> str:
+    """An invitation code as printed, however it was typed: full-width characters folded,
+    the spaces and hyphens people put between groups dropped, capitals. Codes are drawn
+    from capitals and digits only (`random_code`), so nothing that matters is lost."""
+    text = unicodedata.normalize("NFKC", value or "")
+    return "".join(text.replace("-", " ").split()).upper()
 
 
 def _database_busy(exc: OperationalError) -> bool:
@@ -302,7 +332,7 @@ def _check_window(sub_event: SubEvent, *, staff: bool) -> None:
 
 
 def _invitation_for(sub_event: SubEvent, code: str) -> Invitation:
-    code = (code or "").strip().upper()
+    code = normalise_invitation_code(code)
     if not code:
         raise InvalidInvitationCode()
     invitation = Invitation.objects.filter(sub_event=sub_event, code=code).first()
@@ -334,7 +364,12 @@ def registration_create(
     on their behalf decide for themselves (and can lift a suspension for good).
     """
     phone = normalise_phone(phone)
-    name = name.strip()
+    name = normalise_name(name)
+    if not name:
+        raise InvalidName()
+    if len(name) > NAME_MAX_LENGTH:
+        raise InvalidName(_("A name has at most 100 characters."))
+    invitation_code = normalise_invitation_code(invitation_code)
     staff = source in (Registration.Source.STAFF, Registration.Source.IMPORT)
     public = not staff and not invitation_code
     seen = sold_out.look(sub_event_id, phone) if public else None
@@ -457,10 +492,26 @@ def _save_new(registration: Registration) -> None:
             registration.reference = new_reference()
 
 
+def cancel_deadline(sub_event: SubEvent, *, by_staff=None) -> dt.datetime:
+    """Until when a registration of `sub_event` may be cancelled: a person may cancel
+    until the activity starts, on every surface. Staff, recording what someone told them
+    on the day, may cancel until it ends (it then counts as a late cancellation for the
+    no-show rule, as it would have)."""
+    return sub_event.ends_at if by_staff is not None else sub_event.starts_at
+
+
+def registration_cancellable(registration: Registration, *, by_staff=None) -> bool:
+    """Whether `registration_cancel` would cancel it now (for pages offering the button)."""
+    return registration.is_active and timezone.now() < cancel_deadline(
+        registration.sub_event, by_staff=by_staff
+    )
+
+
 @_turn_lock_timeouts_into_busy
 def registration_cancel(*, registration: Registration, by_staff=None) -> list[Registration]:
     """Cancel a registration. A confirmed place goes at once to the waiting list; returns
     the registrations that were promoted (and will be told). Cancelling twice is a no-op.
+    Raises `CancellationClosed` (code `closed`) past `cancel_deadline`.
 
     The sub-event is locked although a place becomes *more* available: the promotion
     that follows takes places, and must not race a booking for the same ones."""
@@ -470,6 +521,8 @@ def registration_cancel(*, registration: Registration, by_staff=None) -> list[Re
         if current.status == Registration.Status.CANCELLED:
             registration.refresh_from_db()
             return []
+        if timezone.now() >= cancel_deadline(sub_event, by_staff=by_staff):
+            raise CancellationClosed()
         freed = current.status == Registration.Status.CONFIRMED
         current.status = Registration.Status.CANCELLED
         current.cancelled_at = timezone.now()
@@ -489,7 +542,9 @@ def promote_waitlist(*, sub_event: SubEvent) -> list[Registration]:
     The caller holds the lock on `sub_event` (from `_lock_sub_event`), or calls
     `sub_event_promote_waitlist`, which takes it.
     """
-    if sub_event.is_cancelled or sub_event.is_past:
+    # Once the activity has started nobody joins it from the waiting list: they could not
+    # be told in time, and registration has closed for everyone else too.
+    if sub_event.is_cancelled or sub_event.starts_at <= timezone.now():
         return []
     left = _sub_event_with_places(sub_event.pk).places_left
     promoted = []

@@ -138,12 +138,12 @@ def check_rows(raw_rows: list[dict], user) -> ImportResult:
     for raw in raw_rows:
         number = raw["row"]
         row_errors = []
-        name = raw.get("name", "").strip()
+        name = services.normalise_name(str(raw.get("name", "")))
         if not name:
             row_errors.append(
                 RowError(number, pgettext("person", "name"), _("The name is missing."))
             )
-        elif len(name) > 100:
+        elif len(name) > services.NAME_MAX_LENGTH:
             row_errors.append(
                 RowError(number, pgettext("person", "name"), _("The name is too long."))
             )

@@ -1,0 +1,188 @@
+"""Each booking rule at the edge of the core has one owner in the service layer; these tests
+put the same input through every surface that uses the rule (the web form and manage page,
+the API, the admin) and expect the same answer from each."""
+
+import datetime as dt
+import json
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from openday.registrations import services
+from openday.registrations.models import Registration
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english_and_unlimited(client, settings):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    settings.OPENDAY_RATELIMIT = False
+
+
+def book(sub_event, phone="13800138000", **kwargs) -> services.Booking:
+    return services.registration_create(
+        sub_event_id=sub_event.pk, name="李雷", phone=phone, **kwargs
+    )
+
+
+def started(sub_event, minutes=5):
+    sub_event.starts_at = timezone.now() - dt.timedelta(minutes=minutes)
+    sub_event.save()
+    return sub_event
+
+
+# --- surfaces: each returns (booked?, refusal code or message) -------------------------
+
+
+def web_book(client, sub_event, **fields):
+    data = {
+        "name": "王芳",
+        "phone": "13800138000",
+        "party_size": "1",
+        "consent": "on",
+        **fields,
+    }
+    url = reverse("events:register", kwargs={"event_slug": sub_event.event.slug, "pk": sub_event.pk})
+    return client.post(url, data)
+
+
+def api_book(client, sub_event, **fields):
+    body = {"name": "王芳", "phone": "13800138000", "consent": True, **fields}
+    return client.post(
+        f"/api/v1/subevents/{sub_event.pk}/registrations",
+        data=json.dumps(body),
+        content_type="application/json",
+    )
+
+
+def admin_book(client, sub_event, **fields):
+    data = {
+        "sub_event": sub_event.pk,
+        "name": "王芳",
+        "phone": "13800138000",
+        "party_size": "1",
+        **fields,
+    }
+    return client.post(reverse("admin:registrations_registration_add"), data)
+
+
+def web_cancel(client, booking):
+    return client.post(reverse("registrations:cancel", kwargs={"token": booking.token}))
+
+
+def api_cancel(client, booking):
+    return client.post(f"/api/v1/registrations/{booking.token}/cancel")
+
+
+def admin_cancel(client, booking):
+    return client.post(
+        reverse("admin:registrations_registration_changelist"),
+        {"action": "cancel_registrations", "_selected_action": [booking.registration.pk]},
+    )
+
+
+# --- cancelling -------------------------------------------------------------------------
+
+
+def test_service_refuses_a_person_cancelling_after_the_start(sub_event):
+    booking = book(sub_event)
+    started(sub_event)
+    with pytest.raises(services.CancellationClosed) as refusal:
+        services.registration_cancel(registration=booking.registration)
+    assert refusal.value.code == "closed"
+    assert Registration.objects.get().status == "confirmed"
+
+
+@pytest.mark.parametrize("cancel", [web_cancel, api_cancel])
+def test_a_person_may_cancel_before_the_start_on_every_surface(client, sub_event, cancel):
+    booking = book(sub_event)
+    cancel(client, booking)
+    assert Registration.objects.get().status == "cancelled"
+
+
+@pytest.mark.parametrize("cancel", [web_cancel, api_cancel])
+def test_a_person_may_not_cancel_once_started_on_any_surface(client, sub_event, cancel):
+    booking = book(sub_event)
+    started(sub_event)
+    response = cancel(client, booking)
+    assert Registration.objects.get().status == "confirmed"
+    if cancel is api_cancel:
+        assert (response.status_code, response.json()["code"]) == (409, "closed")
+    else:
+        page = client.get(response["Location"]).content.decode()
+        assert "it can no longer be cancelled" in page
+        assert "Cancel my registration" not in page
+
+
+def test_manage_page_offers_cancelling_only_before_the_start(client, sub_event):
+    booking = book(sub_event)
+    manage = reverse("registrations:manage", kwargs={"token": booking.token})
+    assert "Cancel my registration" in client.get(manage).content.decode()
+    started(sub_event)
+    assert "Cancel my registration" not in client.get(manage).content.decode()
+    cancel_page = client.get(reverse("registrations:cancel", kwargs={"token": booking.token}))
+    assert cancel_page.status_code == 302
+
+
+def test_staff_may_cancel_on_someones_behalf_until_the_activity_ends(
+    admin_client, superuser, sub_event
+):
+    booking = book(sub_event)
+    started(sub_event)
+    admin_cancel(admin_client, booking)
+    assert Registration.objects.get().status == "cancelled"
+
+    other = book(sub_event, phone="13900139000", source=Registration.Source.STAFF)
+    sub_event.ends_at = timezone.now() - dt.timedelta(minutes=1)
+    sub_event.starts_at = sub_event.ends_at - dt.timedelta(hours=2)
+    sub_event.save()
+    response = admin_cancel(admin_client, other)
+    assert Registration.objects.get(pk=other.registration.pk).status == "confirmed"
+    page = admin_client.get(response["Location"]).content.decode()
+    assert "it can no longer be cancelled" in page
+
+
+# --- input cleaning ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["ABCD EFGH JKMN PQRT", "abcd-efgh-jkmn-pqrt", "ＡＢＣＤ　ＥＦＧＨ　ＪＫＭＮ　ＰＱＲＴ", " abcdEFGHjkmnPQRT "],
+)
+@pytest.mark.parametrize("surface", [web_book, api_book, admin_book])
+def test_an_invitation_code_typed_any_way_books_on_every_surface(
+    admin_client, sub_event, surface, typed
+):
+    invitation = factories.InvitationFactory(sub_event=sub_event, code="ABCDEFGHJKMNPQRT")
+    surface(admin_client, sub_event, invitation_code=typed)
+    registration = Registration.objects.get()
+    assert registration.invitation == invitation
+
+
+@pytest.mark.parametrize("surface", [web_book, api_book, admin_book])
+def test_a_name_is_stored_the_same_from_every_surface(admin_client, sub_event, surface):
+    surface(admin_client, sub_event, name="  Ｗａｎｇ　\t Fang  ")
+    assert Registration.objects.get().name == "Wang Fang"
+
+
+@pytest.mark.parametrize("surface", [web_book, api_book, admin_book])
+def test_a_blank_name_is_refused_on_every_surface(admin_client, sub_event, surface):
+    response = surface(admin_client, sub_event, name="\u3000 \u3000")
+    assert not Registration.objects.exists()
+    if surface is api_book:
+        assert response.status_code == 422
+        assert "name" in response.json()["errors"]
+    else:
+        assert response.status_code == 200
+        assert "name" in response.context["form"].errors
+
+
+def test_service_normalises_what_no_form_cleaned(sub_event):
+    factories.InvitationFactory(sub_event=sub_event, code="ABCDEFGHJKMNPQRT")
+    booking = book(sub_event, invitation_code="abcd efgh-jkmn ｐｑｒｔ")
+    assert booking.registration.invitation.code == "ABCDEFGHJKMNPQRT"
+    with pytest.raises(services.InvalidName):
+        services.registration_create(sub_event_id=sub_event.pk, name="　", phone="13900139000")
