@@ -33,7 +33,7 @@ from openday.events.models import Invitation, SubEvent
 from openday.privacy.consent import consent_statement_current
 
 from . import notifications, sold_out
-from .models import NoShowPardon, Registration, new_reference
+from .models import NoShowPardon, Registration, RegistrationLog, new_reference
 from .phone import normalise_phone
 
 logger = logging.getLogger(__name__)
@@ -111,12 +111,19 @@ class Busy(BookingError):
     message = _("Too many people are registering right now. Please try again in a moment.")
 
 
-class NotConfirmed(BookingError):
+class CheckInRefused(BookingError):
+    """A ticket that may not be checked in (now, at this door); the message says why."""
+
+    code = "refused"
+    message = _("This ticket cannot be checked in.")
+
+
+class NotConfirmed(CheckInRefused):
     code = "not_confirmed"
     message = _("Only a confirmed registration can be checked in.")
 
 
-class AlreadyCheckedIn(BookingError):
+class AlreadyCheckedIn(CheckInRefused):
     """Checked in before; `checked_in_at` says when, for the person at the door."""
 
     code = "already_checked_in"
@@ -125,8 +132,16 @@ class AlreadyCheckedIn(BookingError):
         self.checked_in_at = checked_in_at
         super().__init__(
             _("Already checked in at %(time)s.")
-            % {"time": timezone.localtime(checked_in_at).strftime("%H:%M")}
+            % {"time": formats.time_format(timezone.localtime(checked_in_at), "H:i")}
         )
+
+
+class WrongActivity(CheckInRefused):
+    code = "wrong_activity"
+
+
+class WrongDay(CheckInRefused):
+    code = "wrong_day"
 
 
 class RegistrationNotActive(BookingError):
@@ -170,7 +185,7 @@ def _database_busy(exc: OperationalError) -> bool:
     return "database is locked" in str(exc) or pgcode in {"40P01", "40001", "55P03"}
 
 
-def _turn_lock_timeouts_into_busy(service):
+def lock_timeouts_as_busy(service):
     """People must never see "database is locked": a booking that could not get the lock
     in time is refused with `Busy`, and nothing is written."""
 
@@ -341,7 +356,42 @@ def _invitation_for(sub_event: SubEvent, code: str) -> Invitation:
     return invitation
 
 
-@_turn_lock_timeouts_into_busy
+def _record(
+    registration: Registration, action: str, *, by_staff=None, by_person: bool = False, **detail
+) -> None:
+    """Write what a service did to a registration and who did it: a staff member, the
+    registrant (web, API, manage link), or the system (promotions, the scheduler). Called
+    inside the transaction of the change itself."""
+    _record_many([registration], action, by_staff=by_staff, by_person=by_person, **detail)
+
+
+def _record_many(
+    registrations: list[Registration],
+    action: str,
+    *,
+    by_staff=None,
+    by_person: bool = False,
+    **detail,
+) -> None:
+    if by_staff is not None:
+        kind = RegistrationLog.Actor.STAFF
+    elif by_person:
+        kind = RegistrationLog.Actor.PERSON
+    else:
+        kind = RegistrationLog.Actor.SYSTEM
+    RegistrationLog.objects.bulk_create(
+        RegistrationLog(
+            registration=registration,
+            action=action,
+            actor_kind=kind,
+            actor=by_staff,
+            detail=detail,
+        )
+        for registration in registrations
+    )
+
+
+@lock_timeouts_as_busy
 def registration_create(
     *,
     sub_event_id: int,
@@ -432,6 +482,16 @@ def registration_create(
         )
         token = registration.set_manage_token()
         _save_new(registration)
+        _record(
+            registration,
+            RegistrationLog.Action.CREATED,
+            by_staff=created_by if staff else None,
+            by_person=not staff,
+            source=source,
+            status=status,
+            party_size=party_size,
+            invited=invitation is not None,
+        )
         booking = Booking(registration=registration, token=token)
         transaction.on_commit(lambda: _after_booking(booking))
     return booking
@@ -507,7 +567,7 @@ def registration_cancellable(registration: Registration, *, by_staff=None) -> bo
     )
 
 
-@_turn_lock_timeouts_into_busy
+@lock_timeouts_as_busy
 def registration_cancel(*, registration: Registration, by_staff=None) -> list[Registration]:
     """Cancel a registration. A confirmed place goes at once to the waiting list; returns
     the registrations that were promoted (and will be told). Cancelling twice is a no-op.
@@ -527,7 +587,14 @@ def registration_cancel(*, registration: Registration, by_staff=None) -> list[Re
         current.status = Registration.Status.CANCELLED
         current.cancelled_at = timezone.now()
         current.save(update_fields=["status", "cancelled_at", "updated_at"])
-        promoted = promote_waitlist(sub_event=sub_event) if freed else []
+        _record(
+            current,
+            RegistrationLog.Action.CANCELLED,
+            by_staff=by_staff,
+            by_person=True,
+            was=Registration.Status.CONFIRMED if freed else Registration.Status.WAITLISTED,
+        )
+        promoted = promote_waitlist(sub_event=sub_event, by_staff=by_staff) if freed else []
         transaction.on_commit(lambda: notifications.registration_cancelled(current))
         if freed:
             transaction.on_commit(lambda: sold_out.clear(current.sub_event_id), robust=True)
@@ -535,7 +602,7 @@ def registration_cancel(*, registration: Registration, by_staff=None) -> list[Re
     return promoted
 
 
-def promote_waitlist(*, sub_event: SubEvent) -> list[Registration]:
+def promote_waitlist(*, sub_event: SubEvent, by_staff=None) -> list[Registration]:
     """Move waitlisted parties to confirmed, first come first served, each one that fits
     in the places left (a party of three waits while a later party of one fits).
 
@@ -564,6 +631,8 @@ def promote_waitlist(*, sub_event: SubEvent) -> list[Registration]:
         left -= registration.party_size
         if left <= 0:
             break
+    # Recorded as the system's doing unless a staff member's change opened the places.
+    _record_many(promoted, RegistrationLog.Action.PROMOTED, by_staff=by_staff)
     for registration in promoted:
         transaction.on_commit(
             lambda registration=registration: notifications.registration_promoted(registration)
@@ -571,13 +640,16 @@ def promote_waitlist(*, sub_event: SubEvent) -> list[Registration]:
     return promoted
 
 
-@_turn_lock_timeouts_into_busy
-def sub_event_promote_waitlist(*, sub_event_id: int) -> list[Registration]:
+@lock_timeouts_as_busy
+def sub_event_promote_waitlist(*, sub_event_id: int, by_staff=None) -> list[Registration]:
     """Fill places that opened up without a cancellation (more capacity, invitation places
     released) from the waiting list."""
     with transaction.atomic():
         sub_event = _lock_sub_event(sub_event_id)
-        return promote_waitlist(sub_event=sub_event)
+        promoted = promote_waitlist(sub_event=sub_event, by_staff=by_staff)
+        if promoted:
+            transaction.on_commit(lambda: sold_out.clear(sub_event_id), robust=True)
+        return promoted
 
 
 def registration_check_in(*, registration: Registration, by_staff=None) -> Registration:
@@ -587,9 +659,12 @@ def registration_check_in(*, registration: Registration, by_staff=None) -> Regis
     check it in once: the second gets `AlreadyCheckedIn` with the time of the first.
     """
     now = timezone.now()
-    updated = Registration.objects.filter(
-        pk=registration.pk, status=Registration.Status.CONFIRMED, checked_in_at__isnull=True
-    ).update(checked_in_at=now, updated_at=now)
+    with transaction.atomic():
+        updated = Registration.objects.filter(
+            pk=registration.pk, status=Registration.Status.CONFIRMED, checked_in_at__isnull=True
+        ).update(checked_in_at=now, updated_at=now)
+        if updated:
+            _record(registration, RegistrationLog.Action.CHECKED_IN, by_staff=by_staff)
     registration.refresh_from_db()
     if updated:
         return registration
@@ -598,7 +673,7 @@ def registration_check_in(*, registration: Registration, by_staff=None) -> Regis
     raise NotConfirmed()
 
 
-@_turn_lock_timeouts_into_busy
+@lock_timeouts_as_busy
 def registration_move(
     *, registration: Registration, to_sub_event_id: int, by_staff=None
 ) -> list[Registration]:
@@ -640,8 +715,33 @@ def registration_move(
         current.save(
             update_fields=["sub_event", "invitation", "status", "promoted_at", "updated_at"]
         )
-        promoted = promote_waitlist(sub_event=source) if freed else []
+        _record(
+            current,
+            RegistrationLog.Action.MOVED,
+            by_staff=by_staff,
+            from_sub_event=source.pk,
+            from_title=source.title,
+            to_sub_event=target.pk,
+            to_title=target.title,
+        )
+        promoted = promote_waitlist(sub_event=source, by_staff=by_staff) if freed else []
         if freed:
             transaction.on_commit(lambda: sold_out.clear(source.pk), robust=True)
     registration.refresh_from_db()
     return promoted
+
+
+def registration_resend_link(*, registration: Registration, by_staff=None) -> bool:
+    """Send the confirmation again, with a new manage link: only the token's hash is kept,
+    so the old link stops working. False (and nothing changes) for a cancelled
+    registration or one without an e-mail address."""
+    with transaction.atomic():
+        current = Registration.objects.select_for_update().get(pk=registration.pk)
+        if not current.is_active or not current.email:
+            return False
+        token = current.set_manage_token()
+        current.save(update_fields=["manage_token_hash", "updated_at"])
+        _record(current, RegistrationLog.Action.LINK_RESENT, by_staff=by_staff)
+        transaction.on_commit(lambda: notifications.registration_link_resent(current, token))
+    registration.refresh_from_db()
+    return True

@@ -229,9 +229,12 @@ def unsign_rows(value: str) -> list[dict] | None:
         return None
 
 
+@services.lock_timeouts_as_busy
 def guest_list_import(rows: list[dict], user) -> ImportResult:
     """Register every row through the booking service in one transaction; when any row is
-    refused (places taken, already registered), roll back all and report the rows."""
+    refused (places taken, already registered), roll back all and report the rows. Raises
+    `services.Busy` (nothing written) when a lock wait runs out: inside this transaction
+    the booking service cannot say so itself."""
     checked = check_rows(rows, user)
     if checked.errors:
         return checked

@@ -1,9 +1,10 @@
 """Check-in at the door and moving a registration, for the staff tools.
 
-The check-in page, the admin action and the move action call only these two functions.
-They add what the door needs (the volunteer's activity, today's date) and leave the rules
+The check-in page, the admin action and the move action call only these functions. They
+add what the door needs (the volunteer's activity, today's date) and leave the rules
 themselves to the booking service: `registrations.services.registration_check_in` (once,
-confirmed only) and `registration_move` (into free places, keeping the reference).
+confirmed only, recorded) and `registration_move` (into free places, keeping the
+reference). Refusals are the booking service's `CheckInRefused` family.
 """
 
 from __future__ import annotations
@@ -15,82 +16,47 @@ from openday.registrations import services as booking
 from openday.registrations.models import Registration
 
 
-class CheckInRefused(Exception):
-    code = "refused"
-    message = _("This ticket cannot be checked in.")
-
-    def __init__(self, message=None, registration: Registration | None = None):
-        if message is not None:
-            self.message = message
-        self.registration = registration
-        super().__init__(str(self.message))
-
-
-class AlreadyCheckedIn(CheckInRefused):
-    code = "already_checked_in"
-
-
-class NotConfirmed(CheckInRefused):
-    code = "not_confirmed"
-
-
-class WrongActivity(CheckInRefused):
-    code = "wrong_activity"
-
-
-class WrongDay(CheckInRefused):
-    code = "wrong_day"
-
-
 def registration_check_in(
-    *, registration: Registration, sub_event_id: int | None = None, on_the_day: bool = True
+    *,
+    registration: Registration,
+    sub_event_id: int | None = None,
+    on_the_day: bool = True,
+    by_staff=None,
 ) -> Registration:
     """Mark a confirmed registration as arrived, once.
 
     `sub_event_id` is the activity whose door the volunteer stands at: another activity's
     ticket is refused. With `on_the_day`, a ticket for another day is refused too (the
-    admin action passes False to record arrivals afterwards). Raises a `CheckInRefused`
-    subclass whose message says why; the registration is left unchanged then.
+    admin action passes False to record arrivals afterwards). Raises a
+    `booking.CheckInRefused` subclass whose message says why; the registration is left
+    unchanged then.
     """
     refusal = check_in_refusal(registration, sub_event_id=sub_event_id, on_the_day=on_the_day)
     if refusal is not None:
         raise refusal
-    try:
-        return booking.registration_check_in(registration=registration)
-    except booking.AlreadyCheckedIn as error:
-        raise AlreadyCheckedIn(error.message, registration) from error
-    except booking.NotConfirmed as error:
-        raise NotConfirmed(error.message, registration) from error
+    return booking.registration_check_in(registration=registration, by_staff=by_staff)
 
 
 def check_in_refusal(
     registration: Registration, *, sub_event_id: int | None = None, on_the_day: bool = True
-) -> CheckInRefused | None:
+) -> booking.CheckInRefused | None:
     """Why this registration may not be checked in now, or None when it may. The check-in
-    page asks before showing the button; `registration_check_in` asks again under lock."""
+    page asks before showing the button; the booking service checks again as it writes."""
     sub_event = registration.sub_event
     if sub_event_id is not None and registration.sub_event_id != sub_event_id:
-        return WrongActivity(
-            _("This ticket is for another activity: %(activity)s.") % {"activity": sub_event.title},
-            registration,
+        return booking.WrongActivity(
+            _("This ticket is for another activity: %(activity)s.") % {"activity": sub_event.title}
         )
     if registration.status == Registration.Status.CANCELLED:
-        return NotConfirmed(_("This registration was cancelled."), registration)
+        return booking.NotConfirmed(_("This registration was cancelled."))
     if registration.status == Registration.Status.WAITLISTED:
-        return NotConfirmed(
-            _("This registration is on the waiting list, not confirmed."), registration
-        )
+        return booking.NotConfirmed(_("This registration is on the waiting list, not confirmed."))
     if registration.checked_in_at is not None:
-        return AlreadyCheckedIn(
-            _("Already checked in at %(time)s.")
-            % {"time": formats.time_format(timezone.localtime(registration.checked_in_at), "H:i")},
-            registration,
-        )
+        return booking.AlreadyCheckedIn(registration.checked_in_at)
     if on_the_day and timezone.localdate(sub_event.starts_at) != timezone.localdate():
-        return WrongDay(
+        return booking.WrongDay(
             _("This ticket is for %(date)s, not today.")
-            % {"date": formats.date_format(timezone.localtime(sub_event.starts_at))},
-            registration,
+            % {"date": formats.date_format(timezone.localtime(sub_event.starts_at))}
         )
     return None
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from django.contrib import messages
-from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, Sum
@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from openday.events.models import Event, SubEvent
+from openday.registrations import services as booking
 from openday.registrations.models import Registration
 
 from . import dashboard, exports, imports, scope
@@ -27,11 +28,6 @@ from .forms import GuestImportForm, StaffMessageForm
 from .messaging import staff_message_send
 
 REFERENCE_CLEAN = re.compile(r"[\s\-]+")
-
-
-def _log_change(user, registration: Registration, message: str) -> None:
-    # Staff changes made outside the admin still appear in the object's admin history.
-    LogEntry.objects.log_actions(user.pk, [registration], CHANGE, change_message=message)
 
 
 def reference_from_scan(text: str) -> str:
@@ -115,12 +111,11 @@ def _checkin_confirm(request, sub_event):
         return HttpResponseRedirect(back)
     try:
         done = staff_services.registration_check_in(
-            registration=registration, sub_event_id=sub_event.pk
+            registration=registration, sub_event_id=sub_event.pk, by_staff=request.user
         )
-    except staff_services.CheckInRefused as refusal:
+    except booking.BookingError as refusal:
         messages.error(request, f"{registration.reference}: {refusal.message}")
         return HttpResponseRedirect(back)
-    _log_change(request.user, done, _("Checked in at the door."))
     messages.success(
         request,
         _("Checked in: %(name)s, %(count)d people.")
@@ -239,19 +234,23 @@ def _guest_import_confirm(request):
     if rows is None:
         messages.error(request, _("The preview expired or was changed; upload the file again."))
         return HttpResponseRedirect(reverse("staff:guest_import"))
-    result = imports.guest_list_import(rows, request.user)
+    try:
+        result = imports.guest_list_import(rows, request.user)
+    except booking.Busy as error:
+        # Nothing was written: the same preview again, to confirm once the rush is over.
+        messages.error(request, str(error.message))
+        context = {
+            "form": GuestImportForm(),
+            "preview": imports.ImportResult(rows=rows),
+            "signed_rows": request.POST["rows"],
+        }
+        return render(request, "staff/guest_import.html", context)
     if result.errors:
         return render(
             request,
             "staff/guest_import.html",
             {"form": GuestImportForm(), "preview": result},
         )
-    LogEntry.objects.log_actions(
-        request.user.pk,
-        result.registrations,
-        ADDITION,
-        change_message=_("Registered from a guest list import."),
-    )
     messages.success(
         request, _("%(count)d guests registered.") % {"count": len(result.registrations)}
     )

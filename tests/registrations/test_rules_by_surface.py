@@ -3,14 +3,16 @@ put the same input through every surface that uses the rule (the web form and ma
 the API, the admin) and expect the same answer from each."""
 
 import datetime as dt
+import io
 import json
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from openday.registrations import services
-from openday.registrations.models import Registration
+from openday.registrations.models import Registration, RegistrationLog
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -20,6 +22,9 @@ pytestmark = pytest.mark.django_db
 def _english_and_unlimited(client, settings):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     settings.OPENDAY_RATELIMIT = False
+    yield
+    # The last request's language stays active in this thread: back to the default.
+    translation.deactivate()
 
 
 def book(sub_event, phone="13800138000", **kwargs) -> services.Booking:
@@ -45,7 +50,9 @@ def web_book(client, sub_event, **fields):
         "consent": "on",
         **fields,
     }
-    url = reverse("events:register", kwargs={"event_slug": sub_event.event.slug, "pk": sub_event.pk})
+    url = reverse(
+        "events:register", kwargs={"event_slug": sub_event.event.slug, "pk": sub_event.pk}
+    )
     return client.post(url, data)
 
 
@@ -150,7 +157,12 @@ def test_staff_may_cancel_on_someones_behalf_until_the_activity_ends(
 
 @pytest.mark.parametrize(
     "typed",
-    ["ABCD EFGH JKMN PQRT", "abcd-efgh-jkmn-pqrt", "ＡＢＣＤ　ＥＦＧＨ　ＪＫＭＮ　ＰＱＲＴ", " abcdEFGHjkmnPQRT "],
+    [
+        "ABCD EFGH JKMN PQRT",
+        "abcd-efgh-jkmn-pqrt",
+        "ＡＢＣＤ　ＥＦＧＨ　ＪＫＭＮ　ＰＱＲＴ",
+        " abcdEFGHjkmnPQRT ",
+    ],
 )
 @pytest.mark.parametrize("surface", [web_book, api_book, admin_book])
 def test_an_invitation_code_typed_any_way_books_on_every_surface(
@@ -186,3 +198,89 @@ def test_service_normalises_what_no_form_cleaned(sub_event):
     assert booking.registration.invitation.code == "ABCDEFGHJKMNPQRT"
     with pytest.raises(services.InvalidName):
         services.registration_create(sub_event_id=sub_event.pk, name="　", phone="13900139000")
+
+
+# --- the record of what happened --------------------------------------------------------
+
+
+def history(registration):
+    return [
+        (entry.action, entry.actor_kind, entry.actor)
+        for entry in RegistrationLog.objects.filter(registration=registration).order_by("pk")
+    ]
+
+
+@pytest.mark.parametrize("surface", [web_book, api_book])
+def test_a_public_booking_is_recorded_as_the_persons_doing(client, sub_event, surface):
+    surface(client, sub_event)
+    registration = Registration.objects.get()
+    assert history(registration) == [("created", "person", None)]
+    entry = RegistrationLog.objects.get()
+    assert entry.detail["status"] == "confirmed"
+    assert entry.detail["source"] == ("web" if surface is web_book else "api")
+
+
+def test_a_staff_booking_is_recorded_with_the_staff_member(admin_client, superuser, sub_event):
+    admin_book(admin_client, sub_event)
+    assert history(Registration.objects.get()) == [("created", "staff", superuser)]
+
+
+@pytest.mark.parametrize("cancel", [web_cancel, api_cancel])
+def test_cancelling_and_the_promotion_it_causes_are_recorded(client, cancel):
+    sub_event = factories.SubEventFactory(capacity=1)
+    first = book(sub_event)
+    waiting = book(sub_event, phone="13900139000").registration
+    cancel(client, first)
+    assert history(first.registration) == [
+        ("created", "person", None),
+        ("cancelled", "person", None),
+    ]
+    assert history(waiting)[-1] == ("promoted", "system", None)
+
+
+def test_scheduler_promotions_are_recorded_as_the_systems(sub_event):
+    sub_event.capacity = 1
+    sub_event.save()
+    book(sub_event)
+    waiting = book(sub_event, phone="13900139000").registration
+    # Places opened without a cancellation (a release time passed): the scheduler's turn.
+    Registration.objects.filter(phone="13800138000").update(status="cancelled")
+    call_command("promote_waitlists", stdout=io.StringIO())
+    assert history(waiting)[-1] == ("promoted", "system", None)
+
+
+def test_move_and_check_in_record_the_staff_member(superuser):
+    source, target = factories.SubEventFactory.create_batch(2)
+    registration = book(source).registration
+    services.registration_move(
+        registration=registration, to_sub_event_id=target.pk, by_staff=superuser
+    )
+    services.registration_check_in(registration=registration, by_staff=superuser)
+    assert history(registration)[1:] == [
+        ("moved", "staff", superuser),
+        ("checked_in", "staff", superuser),
+    ]
+    moved = RegistrationLog.objects.get(action="moved")
+    assert (moved.detail["from_sub_event"], moved.detail["to_sub_event"]) == (
+        source.pk,
+        target.pk,
+    )
+
+
+def test_a_refused_change_leaves_no_record(sub_event):
+    booking = book(sub_event)
+    started(sub_event)
+    with pytest.raises(services.CancellationClosed):
+        services.registration_cancel(registration=booking.registration)
+    assert history(booking.registration) == [("created", "person", None)]
+
+
+def test_staff_see_the_history_on_the_registration_page(admin_client, superuser, sub_event):
+    booking = book(sub_event)
+    services.registration_cancel(registration=booking.registration, by_staff=superuser)
+    page = admin_client.get(
+        reverse("admin:registrations_registration_change", args=[booking.registration.pk])
+    ).content.decode()
+    assert "the registrant" in page
+    assert "cancelled" in page
+    assert superuser.username in page
