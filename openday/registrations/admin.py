@@ -32,6 +32,13 @@ class StaffRegistrationForm(forms.Form):
     email = forms.EmailField(label=_("e-mail"), required=False)
     party_size = forms.IntegerField(label=_("party size"), min_value=1, max_value=20, initial=1)
     invitation_code = forms.CharField(label=_("invitation code"), max_length=40, required=False)
+    allow_overlap = forms.BooleanField(
+        label=_("Book even if this number holds a place at the same time"),
+        required=False,
+        help_text=_(
+            "For someone who told you they will manage both, or a group booked under one number."
+        ),
+    )
 
     def __init__(self, *args, user, admin_site, **kwargs):
         super().__init__(*args, **kwargs)
@@ -60,6 +67,7 @@ BOOKING_ERROR_FIELDS = {
     "duplicate": "phone",
     "invalid_code": "invitation_code",
     "invalid_party_size": "party_size",
+    "overlap": "phone",
 }
 
 
@@ -129,6 +137,9 @@ class CheckedInFilter(admin.SimpleListFilter):
 class MoveForm(forms.Form):
     to_sub_event = forms.ModelChoiceField(
         label=_("move to activity"), queryset=SubEvent.objects.none()
+    )
+    allow_overlap = forms.BooleanField(
+        label=_("Move even if the number holds another place at that time"), required=False
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -271,6 +282,7 @@ class RegistrationAdmin(DistrictScopedAdmin):
                     invitation_code=data["invitation_code"],
                     source=Registration.Source.STAFF,
                     created_by=request.user,
+                    allow_overlap=data["allow_overlap"],
                 )
             except services.BookingError as error:
                 form.add_booking_error(error)
@@ -378,6 +390,7 @@ class RegistrationAdmin(DistrictScopedAdmin):
                         registration=registration,
                         to_sub_event_id=target.pk,
                         by_staff=request.user,
+                        allow_overlap=form.cleaned_data["allow_overlap"],
                     )
                 except services.BookingError as error:
                     self.message_user(

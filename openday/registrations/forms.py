@@ -20,6 +20,7 @@ from .services import (
     InvalidName,
     InvalidPartySize,
     NoShowSuspended,
+    OverlappingRegistration,
     normalise_invitation_code,
     normalise_name,
 )
@@ -135,7 +136,7 @@ class RegistrationForm(forms.Form):
             )
         elif isinstance(error, InvalidInvitationCode):
             self.add_error("invitation_code", ValidationError(error.message, code=error.code))
-        elif isinstance(error, NoShowSuspended):
+        elif isinstance(error, (NoShowSuspended, OverlappingRegistration)):
             self.add_error("phone", ValidationError(str(error.message), code=error.code))
         elif isinstance(error, InvalidName):
             self.add_error("name", ValidationError(error.message, code=error.code))

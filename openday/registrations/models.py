@@ -253,3 +253,16 @@ class RegistrationLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class PhoneLock(models.Model):
+    """One row per phone number that has booked, keyed by its keyed hash (never the
+    number). Every booking of a number locks its row first, so two bookings of the same
+    number at the same moment take turns and the overlap rule sees both."""
+
+    digest = models.CharField(max_length=64, primary_key=True)
+    locked_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("phone number lock")
+        verbose_name_plural = _("phone number locks")

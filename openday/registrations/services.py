@@ -33,8 +33,8 @@ from openday.events.models import Invitation, SubEvent
 from openday.privacy.consent import consent_statement_current
 
 from . import notifications, sold_out
-from .models import NoShowPardon, Registration, RegistrationLog, new_reference
-from .phone import normalise_phone
+from .models import NoShowPardon, PhoneLock, Registration, RegistrationLog, new_reference
+from .phone import normalise_phone, phone_digest
 
 logger = logging.getLogger(__name__)
 
@@ -153,6 +153,33 @@ class CancellationClosed(RegistrationClosed):
     """Too late to cancel: the activity has started (or, for staff, ended)."""
 
     message = _("The activity has started; it can no longer be cancelled.")
+
+
+class CapacityBelowConfirmed(BookingError):
+    """Staff tried to set fewer places than are already confirmed."""
+
+    code = "capacity_below_confirmed"
+
+    def __init__(self, confirmed: int):
+        self.confirmed = confirmed
+        super().__init__(
+            _(
+                "%(count)d places are already confirmed for this activity: the capacity "
+                "cannot be lower. Cancel or move registrations first."
+            )
+            % {"count": confirmed}
+        )
+
+
+class OverlappingRegistration(BookingError):
+    """The number already holds a place (confirmed or waiting) at an activity whose time
+    overlaps this one. Said without naming it: anyone can type a number."""
+
+    code = "overlap"
+    message = _(
+        "This phone number already holds a place at another activity at the same time. "
+        "Cancel that registration first, or choose an activity at another time."
+    )
 
 
 class InvalidName(BookingError):
@@ -356,6 +383,45 @@ def _invitation_for(sub_event: SubEvent, code: str) -> Invitation:
     return invitation
 
 
+def overlap_rule_applies(*, allow_overlap: bool = False) -> bool:
+    """Whether a booking must not overlap another place of the same number: the rule is
+    on (OPENDAY_REFUSE_OVERLAPPING) and staff did not override it for this booking."""
+    return settings.OPENDAY_REFUSE_OVERLAPPING and not allow_overlap
+
+
+def _check_no_overlap(sub_event: SubEvent, phone: str, *, moving: int | None = None) -> None:
+    """Refuse when `phone` holds an active registration at another activity (not
+    cancelled) whose time overlaps `sub_event`'s; `moving` is a registration left out
+    (the one being moved)."""
+    clashes = (
+        Registration.objects.active()
+        .filter(
+            phone=phone,
+            sub_event__is_cancelled=False,
+            sub_event__starts_at__lt=sub_event.ends_at,
+            sub_event__ends_at__gt=sub_event.starts_at,
+        )
+        .exclude(sub_event_id=sub_event.pk)
+    )
+    if moving is not None:
+        clashes = clashes.exclude(pk=moving)
+    if phone and clashes.exists():
+        raise OverlappingRegistration()
+
+
+def _lock_phone(phone: str) -> None:
+    """Lock the phone number's row (made on its first booking), so that bookings of one
+    number take turns: in one statement, an insert or, when the row exists, an update
+    that waits for whoever holds it. Taken before any sub-event lock, always, so the
+    order of locks is the same in every transaction (number, then sub-events by key)."""
+    PhoneLock.objects.bulk_create(
+        [PhoneLock(digest=phone_digest(phone), locked_at=timezone.now())],
+        update_conflicts=True,
+        unique_fields=["digest"],
+        update_fields=["locked_at"],
+    )
+
+
 def _record(
     registration: Registration, action: str, *, by_staff=None, by_person: bool = False, **detail
 ) -> None:
@@ -403,6 +469,7 @@ def registration_create(
     source: str = Registration.Source.WEB,
     language: str | None = None,
     created_by=None,
+    allow_overlap: bool = False,
 ) -> Booking:
     """Book `party_size` places on a sub-event, or put the party on its waiting list.
 
@@ -411,7 +478,8 @@ def registration_create(
     (forms, API schemas) before calling, this re-checks what the rules depend on.
 
     The no-show rule applies to people booking for themselves; staff registering someone
-    on their behalf decide for themselves (and can lift a suspension for good).
+    on their behalf decide for themselves (and can lift a suspension for good). Staff may
+    also book a place that overlaps another of the same number (`allow_overlap`).
     """
     phone = normalise_phone(phone)
     name = normalise_name(name)
@@ -437,6 +505,9 @@ def registration_create(
     if not 1 <= party_size <= sub_event.max_party_size:
         raise InvalidPartySize()
     _check_not_registered(sub_event.pk, phone)
+    no_overlap = overlap_rule_applies(allow_overlap=allow_overlap and staff)
+    if no_overlap:
+        _check_no_overlap(sub_event, phone)
     if invitation_code:
         # A wrong code is refused before it can queue for the lock.
         _invitation_for(sub_event, invitation_code)
@@ -457,10 +528,14 @@ def registration_create(
     consent = consent_statement_current()
 
     with transaction.atomic():
+        if no_overlap:
+            _lock_phone(phone)
         sub_event = _lock_sub_event(sub_event_id)
         # Everything again on the locked row; a duplicate that slipped in meanwhile meets
         # the unique constraint in `_save_new`.
         _check_window(sub_event, staff=staff)
+        if no_overlap:
+            _check_no_overlap(sub_event, phone)
         invitation = _invitation_for(sub_event, invitation_code) if invitation_code else None
         status = _status_or_sold_out(
             sub_event, party_size=party_size, invitation=invitation, seen=seen
@@ -675,7 +750,11 @@ def registration_check_in(*, registration: Registration, by_staff=None) -> Regis
 
 @lock_timeouts_as_busy
 def registration_move(
-    *, registration: Registration, to_sub_event_id: int, by_staff=None
+    *,
+    registration: Registration,
+    to_sub_event_id: int,
+    by_staff=None,
+    allow_overlap: bool = False,
 ) -> list[Registration]:
     """Move an active registration to another sub-event (staff, at the person's request),
     keeping its reference and manage link.
@@ -686,7 +765,10 @@ def registration_move(
     sub-event goes to that waiting list at once.
     Returns the registrations promoted at the old sub-event.
     """
+    no_overlap = overlap_rule_applies(allow_overlap=allow_overlap)
     with transaction.atomic():
+        if no_overlap and registration.phone:
+            _lock_phone(registration.phone)
         locked = _lock_sub_events(registration.sub_event_id, to_sub_event_id)
         source, target = locked[registration.sub_event_id], locked[to_sub_event_id]
         current = Registration.objects.select_for_update().get(pk=registration.pk)
@@ -703,6 +785,8 @@ def registration_move(
         duplicate = Registration.objects.active().filter(sub_event=target, phone=current.phone)
         if current.phone and duplicate.exists():
             raise DuplicateRegistration()
+        if no_overlap:
+            _check_no_overlap(target, current.phone, moving=current.pk)
         # Only into free places: the waiting list there is in order of registration, and
         # a moved registration would jump it with its older registration time.
         if current.party_size > target.places_left:
@@ -745,3 +829,41 @@ def registration_resend_link(*, registration: Registration, by_staff=None) -> bo
         transaction.on_commit(lambda: notifications.registration_link_resent(current, token))
     registration.refresh_from_db()
     return True
+
+
+def sub_event_capacity_check(*, sub_event_id: int, capacity: int) -> None:
+    """Staff may not set a capacity below the places already confirmed.
+
+    Called while validating the staff member's form, inside the transaction that then
+    saves it: the sub-event row is locked here and stays locked until that transaction
+    ends, so no booking confirms more places between the check and the save. Raises
+    `CapacityBelowConfirmed`, or `Busy` when the lock wait runs out (the caller's
+    transaction stays usable: the lock is taken in a savepoint).
+    """
+    if not connection.in_atomic_block:
+        raise ImproperlyConfigured("sub_event_capacity_check() runs inside the saving transaction.")
+    try:
+        with transaction.atomic():
+            sub_event = _lock_sub_event(sub_event_id)
+    except OperationalError as exc:
+        if not _database_busy(exc):
+            raise
+        raise Busy() from exc
+    if capacity < sub_event.confirmed_places:
+        raise CapacityBelowConfirmed(sub_event.confirmed_places)
+
+
+def sub_event_places_changed(*, sub_event_id: int, by_staff=None) -> None:
+    """Staff changed what an activity offers (capacity, invitation seats, the release time
+    of unused invitation places): once that change commits, the waiting list moves into
+    whatever places opened, at once, and no sold-out mark read before it counts."""
+
+    def promote():
+        sold_out.clear(sub_event_id)
+        try:
+            sub_event_promote_waitlist(sub_event_id=sub_event_id, by_staff=by_staff)
+        except BookingError as error:
+            # Busy: the scheduled `promote_waitlists` fills the places a minute later.
+            logger.warning("waiting list of sub-event %s not promoted: %s", sub_event_id, error)
+
+    transaction.on_commit(promote)

@@ -62,7 +62,11 @@ def check_in_refusal(
 
 
 def registration_move(
-    *, registration: Registration, to_sub_event_id: int, by_staff=None
+    *,
+    registration: Registration,
+    to_sub_event_id: int,
+    by_staff=None,
+    allow_overlap: bool = False,
 ) -> list[Registration]:
     """Move the registration to another activity, keeping its reference and manage link;
     returns the registrations promoted from the old activity's waiting list. Raises
@@ -71,5 +75,8 @@ def registration_move(
     if registration.sub_event_id == to_sub_event_id:
         raise booking.BookingError(_("The registration is already for this activity."))
     return booking.registration_move(
-        registration=registration, to_sub_event_id=to_sub_event_id, by_staff=by_staff
+        registration=registration,
+        to_sub_event_id=to_sub_event_id,
+        by_staff=by_staff,
+        allow_overlap=allow_overlap,
     )

@@ -284,3 +284,86 @@ def test_staff_see_the_history_on_the_registration_page(admin_client, superuser,
     assert "the registrant" in page
     assert "cancelled" in page
     assert superuser.username in page
+
+
+# --- one place at a time ----------------------------------------------------------------
+
+
+def same_hour_pair():
+    """Two activities at the same hour, the first booked by 138 0013 8000."""
+    first = factories.SubEventFactory()
+    second = factories.SubEventFactory(starts_at=first.starts_at + dt.timedelta(hours=1))
+    book(first)
+    return first, second
+
+
+def refusal_of(response):
+    if response["Content-Type"].startswith("application/json"):
+        return response.status_code, response.json().get("code")
+    return response.status_code, response.context["form"].errors["phone"].as_data()[0].code
+
+
+@pytest.mark.parametrize("surface", [web_book, api_book, admin_book])
+def test_an_overlapping_booking_is_refused_on_every_surface(admin_client, surface):
+    _, second = same_hour_pair()
+    response = surface(admin_client, second)
+    expected = 409 if surface is api_book else 200
+    assert refusal_of(response) == (expected, "overlap")
+    assert not Registration.objects.filter(sub_event=second).exists()
+
+
+@pytest.mark.parametrize("surface", [web_book, api_book, admin_book])
+def test_back_to_back_activities_do_not_overlap(admin_client, surface):
+    first = factories.SubEventFactory()
+    book(first)
+    after = factories.SubEventFactory(starts_at=first.ends_at)
+    surface(admin_client, after)
+    assert Registration.objects.filter(sub_event=after).exists()
+
+
+def test_a_cancelled_place_or_activity_does_not_count(client, sub_event):
+    first, second = same_hour_pair()
+    services.registration_cancel(registration=Registration.objects.get(sub_event=first))
+    api_book(client, second)
+    assert Registration.objects.active().filter(sub_event=second).exists()
+
+
+def test_staff_may_override_the_overlap_rule(admin_client, superuser):
+    _, second = same_hour_pair()
+    response = admin_book(admin_client, second, allow_overlap="on")
+    assert response.status_code == 302
+    registration = Registration.objects.get(sub_event=second)
+    assert registration.created_by == superuser
+
+
+def test_the_public_cannot_override_the_overlap_rule():
+    _, second = same_hour_pair()
+    with pytest.raises(services.OverlappingRegistration):
+        book(second, allow_overlap=True)
+
+
+@pytest.mark.parametrize("surface", [web_book, api_book, admin_book])
+def test_the_setting_turns_the_overlap_rule_off(admin_client, settings, surface):
+    settings.OPENDAY_REFUSE_OVERLAPPING = False
+    _, second = same_hour_pair()
+    surface(admin_client, second)
+    assert Registration.objects.filter(sub_event=second).exists()
+
+
+def test_moving_into_an_overlap_is_refused_unless_staff_override(admin_client):
+    first, second = same_hour_pair()
+    elsewhere = factories.SubEventFactory(starts_at=first.starts_at + dt.timedelta(days=1))
+    moving = book(elsewhere).registration
+    data = {
+        "action": "move_registrations",
+        "_selected_action": [moving.pk],
+        "apply": "1",
+        "to_sub_event": second.pk,
+    }
+    url = reverse("admin:registrations_registration_changelist")
+    admin_client.post(url, data)
+    moving.refresh_from_db()
+    assert moving.sub_event == elsewhere
+    admin_client.post(url, {**data, "allow_overlap": "on"})
+    moving.refresh_from_db()
+    assert moving.sub_event == second

@@ -14,6 +14,7 @@ from openday.events.models import SubEvent
 from openday.registrations.models import Registration
 from openday.staff import imports
 from tests import factories
+from tests.admin_pages import form_data
 from tests.conftest import requires_postgres
 
 pytestmark = [requires_postgres, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -98,3 +99,18 @@ def test_guest_import_says_busy_and_offers_the_same_preview_again(admin_client):
     response = admin_client.post(reverse("staff:guest_import"), {"rows": signed})
     assert response.status_code == 302
     assert Registration.objects.get().phone == "13800138000"
+
+
+def test_changing_the_capacity_says_busy_when_the_lock_wait_runs_out(admin_client):
+    sub_event = factories.SubEventFactory(capacity=5)
+    url = reverse("admin:events_subevent_change", args=[sub_event.pk])
+    data = form_data(admin_client.get(url).content.decode(), "subevent_form", capacity="9")
+    with held_lock(sub_event):
+        response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert BUSY in response.content.decode()
+    sub_event.refresh_from_db()
+    assert sub_event.capacity == 5
+    assert admin_client.post(url, data).status_code == 302
+    sub_event.refresh_from_db()
+    assert sub_event.capacity == 9
