@@ -363,6 +363,8 @@ def create_registration(
             invitation_code=payload.invitation_code,
             source=Registration.Source.API,
             language=request.LANGUAGE_CODE,
+            needs=payload.needs,
+            needs_note=payload.needs_note,
         )
     except SubEvent.DoesNotExist as error:
         raise Http404 from error

@@ -109,6 +109,12 @@ class RegistrationIn(Schema):
     party_size: int = Field(1, ge=1, le=20)
     invitation_code: str = Field("", max_length=32)
     consent: bool = Field(description="Must be true: consent to the use of personal data.")
+    needs: list[Literal["wheelchair", "sign_language", "large_print", "other"]] = Field(
+        default_factory=list,
+        max_length=4,
+        description="Accessibility needs, optional.",
+    )
+    needs_note: str = Field("", max_length=200, description="Other needs, in a few words.")
     verification_code: str = Field(
         "",
         max_length=20,
@@ -149,6 +155,11 @@ class RegistrationIn(Schema):
     @classmethod
     def _invitation_code(cls, value: str) -> str:
         return normalise_invitation_code(_printable(value))
+
+    @field_validator("needs_note")
+    @classmethod
+    def _needs_note(cls, value: str) -> str:
+        return _printable(value).strip()
 
     @field_validator("consent")
     @classmethod

@@ -178,12 +178,17 @@ class SubEventAdmin(DistrictScopedAdmin):
     @admin.display(description=_("registrants"))
     def staff_links(self, obj):
         return format_html(
-            '<a href="{}?sub_event__id__exact={}">{}</a> · <a href="{}">{}</a>',
+            '<a href="{}?sub_event__id__exact={}">{}</a> · <a href="{}">{}</a>'
+            ' · <a href="{}">{}</a> · <a href="{}">{}</a>',
             reverse("admin:registrations_registration_changelist"),
             obj.pk,
             _("list"),
             reverse("staff:message", args=[obj.pk]),
             _("message"),
+            reverse("staff:door_list", args=[obj.pk]),
+            _("door list"),
+            reverse("staff:name_cards", args=[obj.pk]),
+            _("name cards"),
         )
 
 

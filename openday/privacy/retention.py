@@ -41,7 +41,9 @@ class PurgeResult:
 
 
 def _anonymise_registrations(queryset, now) -> int:
-    return queryset.update(name="", phone="", email="", anonymised_at=now, updated_at=now)
+    return queryset.update(
+        name="", phone="", email="", needs="", needs_note="", anonymised_at=now, updated_at=now
+    )
 
 
 def _anonymise_feedback(queryset, now) -> int:

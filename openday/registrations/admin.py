@@ -134,6 +134,23 @@ class CheckedInFilter(admin.SimpleListFilter):
         return queryset
 
 
+class NeedsFilter(admin.SimpleListFilter):
+    title = _("accessibility needs")
+    parameter_name = "needs"
+
+    def lookups(self, request, model_admin):
+        return [("any", _("Any")), *Registration.Need.choices]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "any":
+            return queryset.exclude(needs="")
+        if value in Registration.Need.values:
+            # Codes are comma-separated and none is part of another.
+            return queryset.filter(needs__contains=value)
+        return queryset
+
+
 class MoveForm(forms.Form):
     to_sub_event = forms.ModelChoiceField(
         label=_("move to activity"), queryset=SubEvent.objects.none()
@@ -163,6 +180,7 @@ class RegistrationAdmin(DistrictScopedAdmin):
         "party_size",
         "status",
         "invited_group",
+        "needs_short",
         "checked_in_at",
         "created_at",
     ]
@@ -173,6 +191,7 @@ class RegistrationAdmin(DistrictScopedAdmin):
         ("sub_event", ScopedRelatedFilter),
         "invitation__group",
         CheckedInFilter,
+        NeedsFilter,
         "source",
     ]
     list_select_related = ["sub_event", "invitation__group"]
@@ -200,6 +219,7 @@ class RegistrationAdmin(DistrictScopedAdmin):
         "consent_version",
         "consent_given_at",
         "anonymised_at",
+        "needs_display",
     ]
     fields = ["name", "phone", "email", "language", *readonly_fields]
 
@@ -211,6 +231,14 @@ class RegistrationAdmin(DistrictScopedAdmin):
     @admin.display(description=_("mobile phone"))
     def masked_phone(self, obj):
         return obj.masked_phone
+
+    @admin.display(description=_("needs"))
+    def needs_short(self, obj):
+        return obj.needs_display
+
+    @admin.display(description=_("accessibility needs"))
+    def needs_display(self, obj):
+        return obj.needs_display
 
     @admin.display(description=_("invited group"), ordering="invitation__group__name")
     def invited_group(self, obj):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from openday.events.models import SubEvent
 
+from .models import Registration
 from .phone import normalise_phone
 from .services import (
     NAME_MAX_LENGTH,
@@ -67,6 +68,19 @@ class RegistrationForm(forms.Form):
         required=False,
         help_text=_("Only if your group received one; it books a reserved place."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+    needs = forms.MultipleChoiceField(
+        label=_("Accessibility needs (optional)"),
+        choices=Registration.Need.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("So that the organisers can prepare; tell us only what helps."),
+    )
+    needs_note = forms.CharField(
+        label=_("Other needs"),
+        max_length=200,
+        required=False,
+        error_messages={"max_length": _("Describe your needs in at most 200 characters.")},
     )
     consent = forms.BooleanField(
         required=True,

@@ -38,6 +38,26 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def needs_normalise(needs, note: str = "") -> tuple[str, str]:
+    """Accessibility needs as stored: known codes in a fixed order, and a short note
+    (which implies "other")."""
+    note = " ".join((note or "").split())[:200]
+    chosen = set(needs or ())
+    if note:
+        chosen.add(Registration.Need.OTHER)
+    codes = [code for code in Registration.Need.values if code in chosen]
+    return ",".join(codes), note
+
+
+def needs_text(needs: str, note: str) -> str:
+    labels = dict(Registration.Need.choices)
+    words = [str(labels.get(code, code)) for code in needs.split(",") if code]
+    if note:
+        words = [word for word in words if word != str(Registration.Need.OTHER.label)]
+        words.append(note)
+    return ", ".join(words)
+
+
 class RegistrationQuerySet(models.QuerySet):
     def active(self):
         return self.exclude(status=Registration.Status.CANCELLED)
@@ -67,6 +87,12 @@ class Registration(models.Model):
         STAFF = "staff", _("staff, on their behalf")
         IMPORT = "import", _("guest list import")
 
+    class Need(models.TextChoices):
+        WHEELCHAIR = "wheelchair", _("wheelchair access")
+        SIGN_LANGUAGE = "sign_language", _("sign language")
+        LARGE_PRINT = "large_print", _("large print")
+        OTHER = "other", _("other")
+
     sub_event = models.ForeignKey(
         "events.SubEvent",
         verbose_name=_("activity"),
@@ -91,6 +117,9 @@ class Registration(models.Model):
     reference = models.CharField(_("reference"), max_length=12, unique=True, default=new_reference)
     manage_token_hash = models.CharField(max_length=64, unique=True, editable=False)
     source = models.CharField(_("source"), max_length=8, choices=Source.choices, default="web")
+    # Accessibility needs: codes of `Need`, comma-separated, and what "other" means.
+    needs = models.CharField(_("accessibility needs"), max_length=60, blank=True)
+    needs_note = models.CharField(_("other needs"), max_length=200, blank=True)
     language = models.CharField(_("language"), max_length=10, default=settings.LANGUAGE_CODE)
     consent_version = models.CharField(_("consent version"), max_length=20, blank=True)
     consent_given_at = models.DateTimeField(_("consent given"), null=True, blank=True)
@@ -151,6 +180,11 @@ class Registration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} · {self.name}"
+
+    @property
+    def needs_display(self) -> str:
+        """The needs in words, as staff read them: "wheelchair access, other: …"."""
+        return needs_text(self.needs, self.needs_note)
 
     @property
     def masked_phone(self) -> str:

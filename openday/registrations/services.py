@@ -20,6 +20,7 @@ import datetime as dt
 import functools
 import logging
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -33,7 +34,14 @@ from openday.events.models import Invitation, SubEvent
 from openday.privacy.consent import consent_statement_current
 
 from . import notifications, sold_out
-from .models import NoShowPardon, PhoneLock, Registration, RegistrationLog, new_reference
+from .models import (
+    NoShowPardon,
+    PhoneLock,
+    Registration,
+    RegistrationLog,
+    needs_normalise,
+    new_reference,
+)
 from .phone import normalise_phone, phone_digest
 
 logger = logging.getLogger(__name__)
@@ -470,6 +478,8 @@ def registration_create(
     language: str | None = None,
     created_by=None,
     allow_overlap: bool = False,
+    needs: Sequence[str] = (),
+    needs_note: str = "",
 ) -> Booking:
     """Book `party_size` places on a sub-event, or put the party on its waiting list.
 
@@ -488,6 +498,7 @@ def registration_create(
     if len(name) > NAME_MAX_LENGTH:
         raise InvalidName(_("A name has at most 100 characters."))
     invitation_code = normalise_invitation_code(invitation_code)
+    needs, needs_note = needs_normalise(needs, needs_note)
     staff = source in (Registration.Source.STAFF, Registration.Source.IMPORT)
     public = not staff and not invitation_code
     seen = sold_out.look(sub_event_id, phone) if public else None
@@ -551,6 +562,8 @@ def registration_create(
             status=status,
             source=source,
             language=language or settings.LANGUAGE_CODE,
+            needs=needs,
+            needs_note=needs_note,
             consent_version=consent.version,
             consent_given_at=now,
             created_by=created_by,

@@ -80,7 +80,15 @@ def _to_earlier_booking(request, token: str):
 # plus a margin for a slow text message.
 PENDING_SALT = "openday.registrations.pending"
 PENDING_SECONDS = 30 * 60
-PENDING_FIELDS = ("name", "phone", "email", "party_size", "invitation_code", "form_token")
+PENDING_FIELDS = (
+    "name",
+    "phone",
+    "email",
+    "party_size",
+    "invitation_code",
+    "needs_note",
+    "form_token",
+)
 
 
 def _too_many(request, wait: int) -> HttpResponse:
@@ -91,6 +99,7 @@ def _too_many(request, wait: int) -> HttpResponse:
 
 def _pending_dump(form: RegistrationForm) -> str:
     data = {field: form.cleaned_data[field] for field in PENDING_FIELDS}
+    data["needs"] = form.cleaned_data["needs"]
     return signing.dumps(data, salt=PENDING_SALT, compress=True)
 
 
@@ -101,7 +110,11 @@ def _pending_load(value: str) -> dict | None:
         return None
     if not isinstance(data, dict):
         return None
-    return {field: str(data.get(field, "")) for field in PENDING_FIELDS} | {"consent": "on"}
+    needs = data.get("needs")
+    return {field: str(data.get(field, "")) for field in PENDING_FIELDS} | {
+        "consent": "on",
+        "needs": [str(code) for code in needs] if isinstance(needs, list) else [],
+    }
 
 
 def _book(request, sub_event: SubEvent, form: RegistrationForm):
@@ -122,6 +135,8 @@ def _book(request, sub_event: SubEvent, form: RegistrationForm):
             invitation_code=form.cleaned_data["invitation_code"],
             source=Registration.Source.WEB,
             language=get_language(),
+            needs=form.cleaned_data["needs"],
+            needs_note=form.cleaned_data["needs_note"],
         )
     except services.BookingError as error:
         # The same page submitted twice: the first submit may have booked while this one

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from openday.registrations.models import needs_text
 from openday.registrations.phone import mask_phone
 
 from .models import ExportRecord
@@ -42,6 +43,8 @@ COLUMNS = [
     ("sub_event__district__name", _("district")),
     ("sub_event__starts_at", _("starts")),
     ("invitation__group__name", _("invited group")),
+    ("needs", _("accessibility needs")),
+    ("needs_note", _("other needs")),
     ("source", _("source")),
     ("created_at", _("registered")),
     ("checked_in_at", _("checked in")),
@@ -91,6 +94,7 @@ def registration_rows(queryset: QuerySet, *, full_phone: bool) -> Iterator[list[
         "sub_event__starts_at": local_time,
         "created_at": local_time,
         "checked_in_at": local_time,
+        "needs": lambda value: needs_text(value or "", ""),
     }
     # Everything else is text typed by someone: neutralised if it looks like a formula.
     cells = [special.get(field, _text) for field in FIELDS]

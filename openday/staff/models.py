@@ -49,6 +49,7 @@ class ExportRecord(models.Model):
     class Format(models.TextChoices):
         CSV = "csv", "CSV"
         XLSX = "xlsx", "XLSX"
+        PDF = "pdf", "PDF"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -74,5 +74,13 @@ def check_in_sub_events(user) -> QuerySet:
     )
 
 
+def door_sub_events(user) -> QuerySet:
+    """Activities whose door list and name cards the user may print: those they check
+    people in for, and those in their districts when they may view registrations."""
+    if user.is_active and user.has_perm("registrations.view_registration"):
+        return sub_events_for(user) | check_in_sub_events(user)
+    return check_in_sub_events(user)
+
+
 def may_view_full_phone(user) -> bool:
     return user.is_active and user.has_perm(VIEW_FULL_PHONE)

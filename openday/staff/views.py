@@ -10,19 +10,19 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, Sum
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from openday.events.models import Event, SubEvent
 from openday.registrations import services as booking
 from openday.registrations.models import Registration
 
-from . import dashboard, exports, imports, scope
+from . import dashboard, exports, imports, paper, scope
 from . import services as staff_services
 from .forms import GuestImportForm, StaffMessageForm
 from .messaging import staff_message_send
@@ -129,6 +129,29 @@ def _checkin_confirm(request, sub_event):
 def checkin_counter(request, pk: int):
     sub_event = get_object_or_404(scope.check_in_sub_events(request.user), pk=pk)
     return JsonResponse(_counter(sub_event))
+
+
+def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_safe
+def door_list(request, pk: int):
+    sub_event = get_object_or_404(
+        scope.door_sub_events(request.user).select_related("venue"), pk=pk
+    )
+    return _pdf_response(paper.door_list_pdf(request, sub_event), f"door-list-{pk}.pdf")
+
+
+@login_required
+@require_safe
+def name_cards(request, pk: int):
+    sub_event = get_object_or_404(scope.door_sub_events(request.user), pk=pk)
+    return _pdf_response(paper.name_cards_pdf(request, sub_event), f"name-cards-{pk}.pdf")
 
 
 def _dashboard_choice(request):

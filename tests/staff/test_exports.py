@@ -25,6 +25,8 @@ HEADER = [
     "区市",
     "开始",
     "邀请对象",
+    "无障碍需求",
+    "其他需求",
     "来源",
     "报名时间",
     "签到时间",
@@ -76,6 +78,8 @@ def test_xlsx_export_has_headers_and_rows_in_local_time(client, city_organiser):
             "%Y-%m-%d %H:%M"
         ),
         "市民代表",
+        "",
+        "",
         "网站",
         registration.created_at.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime(
             "%Y-%m-%d %H:%M"

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registrations', '0003_no_show_pardon'),
+        ('registrations', '0004_registration_needs_registration_needs_note'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
