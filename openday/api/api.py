@@ -338,7 +338,8 @@ def create_registration(
     id: int = Path(..., ge=1, le=MAX_ID),  # noqa: A002
 ):
     """Register for an activity. `201` with `status` confirmed or waitlisted; `409` with
-    `code` full, duplicate, closed or suspended; `422` with messages per field (among
+    `code` full, duplicate, closed, suspended or overlap (the number holds a place at
+    another activity at the same time); `422` with messages per field (among
     them `verification_code` when the site checks phone numbers); `429`
     with Retry-After and `code` rate_limited (too many attempts from one client or for
     one phone) or busy (the database could not take the booking in time)."""
