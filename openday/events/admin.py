@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from openday.registrations import services
+from openday.staff import scope
 from openday.staff.admin_scope import DistrictScopedAdmin, ScopedInlineMixin, ScopedRelatedFilter
 
 from .models import (
@@ -15,6 +16,7 @@ from .models import (
     Event,
     Invitation,
     InvitedGroup,
+    Notice,
     SubEvent,
     Venue,
 )
@@ -190,6 +192,33 @@ class SubEventAdmin(DistrictScopedAdmin):
             reverse("staff:name_cards", args=[obj.pk]),
             _("name cards"),
         )
+
+
+@admin.register(Notice)
+class NoticeAdmin(DistrictScopedAdmin):
+    """Live notices on the day. A notice about the whole open day is the city's to post;
+    district organisers post about their own activities."""
+
+    district_paths = ("sub_event__district",)
+    list_display = ["text", "event", "sub_event", "is_active", "created_at", "created_by"]
+    list_filter = [("event", ScopedRelatedFilter), "is_active"]
+    list_editable = ["is_active"]
+    list_select_related = ["event", "sub_event", "created_by"]
+    search_fields = ["text", "sub_event__title"]
+    autocomplete_fields = ["sub_event"]
+    fields = ["event", "sub_event", "text", "is_active", "created_by", "created_at"]
+    readonly_fields = ["created_by", "created_at"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "sub_event" and not scope.sees_all_districts(request.user):
+            field.required = True
+        return field
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Invitation)

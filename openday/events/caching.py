@@ -67,6 +67,7 @@ PROGRAMME_MODELS = [
     "events.AgendaItem",
     "events.Invitation",
     "events.InvitedGroup",
+    "events.Notice",
     "feedback.Feedback",
     "feedback.Photo",
 ]

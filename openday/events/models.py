@@ -9,6 +9,7 @@ the row it has locked, so the page, the API and the booking rule can never disag
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, ExpressionWrapper, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, Greatest, Now
@@ -489,3 +490,65 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group} · {self.sub_event}"
+
+
+class NoticeQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+    def for_page(self, *, event_id: int, sub_event_id: int | None = None):
+        """The live notices a page of `event_id` shows: the open day's own, and the
+        activity's when the page is about one activity."""
+        scope = Q(sub_event__isnull=True)
+        if sub_event_id is not None:
+            scope |= Q(sub_event_id=sub_event_id)
+        return self.active().filter(scope, event_id=event_id).order_by("-created_at")[:5]
+
+
+class Notice(models.Model):
+    """A short notice staff post on the day ("the drone demo moves to 10:30"), shown at
+    the top of the open day's public pages, or of one activity's pages and tickets."""
+
+    event = models.ForeignKey(
+        Event, verbose_name=_("open day"), on_delete=models.CASCADE, related_name="notices"
+    )
+    sub_event = models.ForeignKey(
+        SubEvent,
+        verbose_name=_("activity"),
+        on_delete=models.CASCADE,
+        related_name="notices",
+        null=True,
+        blank=True,
+        help_text=_("Leave empty for a notice about the whole open day."),
+    )
+    text = models.CharField(_("notice"), max_length=200)
+    is_active = models.BooleanField(_("shown"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("posted by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("posted"), auto_now_add=True)
+
+    objects = NoticeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("live notice")
+        verbose_name_plural = _("live notices")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["event", "is_active"])]
+
+    def __str__(self) -> str:
+        return self.text
+
+    def clean(self) -> None:
+        if self.sub_event_id is not None:
+            if self.event_id is None:
+                self.event_id = self.sub_event.event_id
+            elif self.sub_event.event_id != self.event_id:
+                raise ValidationError(
+                    {"sub_event": _("This activity belongs to another open day.")}
+                )

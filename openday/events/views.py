@@ -25,7 +25,16 @@ from django.views.decorators.http import require_GET
 
 from . import ics
 from .caching import cache_public_page, programme_conditional
-from .models import ActivityFormat, AgendaItem, District, Event, InvitedGroup, SubEvent, Venue
+from .models import (
+    ActivityFormat,
+    AgendaItem,
+    District,
+    Event,
+    InvitedGroup,
+    Notice,
+    SubEvent,
+    Venue,
+)
 
 
 class ProgrammeFilterForm(forms.Form):
@@ -154,6 +163,7 @@ def _programme_context(request, event: Event) -> dict:
         main_venue = published.filter(is_main_venue=True).for_listing().first()
     return {
         "event": event,
+        "notices": list(Notice.objects.for_page(event_id=event.pk)),
         "filters": filters,
         "main_venue": main_venue,
         "page_obj": page,
@@ -211,7 +221,12 @@ def subevent_detail(request, event_slug, pk):
         pk=pk,
         event__slug=event_slug,
     )
-    return render(request, "events/subevent_detail.html", {"sub_event": sub_event})
+    notices = Notice.objects.for_page(event_id=sub_event.event_id, sub_event_id=sub_event.pk)
+    return render(
+        request,
+        "events/subevent_detail.html",
+        {"sub_event": sub_event, "notices": list(notices)},
+    )
 
 
 @require_GET

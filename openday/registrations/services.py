@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -589,6 +589,23 @@ def _after_booking(booking: Booking) -> None:
     registration = booking.registration
     notifications.registration_created(booking)
     sold_out.remember_booked(registration.sub_event_id, registration.phone)
+
+
+def waitlist_position(registration: Registration) -> int | None:
+    """Where a waitlisted registration stands in the queue that `promote_waitlist` serves
+    (1 = next), or None when it is not waiting."""
+    if registration.status != Registration.Status.WAITLISTED:
+        return None
+    ahead = (
+        Registration.objects.waitlisted()
+        .filter(sub_event_id=registration.sub_event_id)
+        .filter(
+            Q(created_at__lt=registration.created_at)
+            | Q(created_at=registration.created_at, pk__lt=registration.pk)
+        )
+        .count()
+    )
+    return ahead + 1
 
 
 def _check_not_registered(sub_event_id: int, phone: str) -> None:

@@ -21,7 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from openday.events import ics
-from openday.events.models import SubEvent
+from openday.events.models import Notice, SubEvent
 from openday.privacy import retention, verification
 from openday.privacy.consent import consent_text_current
 from openday.privacy.network import client_ip
@@ -252,6 +252,9 @@ def register(request, event_slug, pk):
             "form_open": sub_event.availability in FORM_STATES,
             "consent_text": consent_text_current(),
             "verification": verification.verification_required(),
+            "notices": list(
+                Notice.objects.for_page(event_id=sub_event.event_id, sub_event_id=sub_event.pk)
+            ),
         },
     )
 
@@ -310,6 +313,13 @@ def manage(request, token):
                 "qr_svg": _qr_svg(registration) if confirmed else "",
                 "can_cancel": services.registration_cancellable(registration),
                 "can_erase": retention.registration_can_be_erased(registration),
+                "waitlist_position": services.waitlist_position(registration),
+                "notices": list(
+                    Notice.objects.for_page(
+                        event_id=registration.sub_event.event_id,
+                        sub_event_id=registration.sub_event_id,
+                    )
+                ),
             },
         )
     )

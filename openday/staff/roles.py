@@ -1,5 +1,6 @@
 """The three staff roles and their permissions. The data migration `0002_roles` creates
-the groups from this table; changing it needs a new migration that calls `sync_roles`."""
+the groups from this table; changing it needs a new migration that calls `sync_roles`
+and depends on the migrations that create the models it names."""
 
 CITY_ORGANISER = "City organiser"
 DISTRICT_ORGANISER = "District organiser"
@@ -14,6 +15,7 @@ _PROGRAMME = [
     ("events", "subevent", ["add", "change", "delete", "view"]),
     ("events", "agendaitem", ["add", "change", "delete", "view"]),
     ("events", "invitation", ["add", "change", "delete", "view"]),
+    ("events", "notice", ["add", "change", "delete", "view"]),
     ("registrations", "registration", ["add", "change", "view"]),
     ("registrations", "noshowpardon", ["add", "view"]),
     ("feedback", "feedback", ["change", "view"]),
@@ -50,6 +52,9 @@ ROLES: dict[str, list[tuple[str, str]]] = {
         ("events", "change_invitation"),
         ("events", "delete_invitation"),
         ("events", "view_invitation"),
+        ("events", "add_notice"),
+        ("events", "change_notice"),
+        ("events", "view_notice"),
         ("registrations", "add_registration"),
         ("registrations", "change_registration"),
         ("registrations", "view_registration"),
@@ -82,7 +87,11 @@ def sync_roles(apps) -> None:
         group, _created = group_model.objects.get_or_create(name=name)
         wanted = []
         for app_label, codename in perms:
-            wanted.append(
-                permission_model.objects.get(content_type__app_label=app_label, codename=codename)
+            # An earlier migration runs before later models exist: their permissions are
+            # skipped then, and the migration that adds such a model syncs again.
+            wanted.extend(
+                permission_model.objects.filter(
+                    content_type__app_label=app_label, codename=codename
+                )
             )
         group.permissions.set(wanted)
