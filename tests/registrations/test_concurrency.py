@@ -111,7 +111,7 @@ def test_the_same_phone_twice_at_once_books_once():
 
 
 def test_cancel_racing_a_booking_promotes_the_waiting_list_in_order():
-    for _ in range(5):
+    for round_ in range(5):
         sub_event = SubEventFactory(capacity=2)
         leaving = RegistrationFactory(sub_event=sub_event, phone="13700000001")
         RegistrationFactory(sub_event=sub_event, phone="13700000002")
@@ -122,9 +122,11 @@ def test_cancel_racing_a_booking_promotes_the_waiting_list_in_order():
         def cancel(leaving=leaving):
             return len(services.registration_cancel(registration=leaving))
 
-        run_at_once([cancel, booking(sub_event, "13700000004")])
+        # A new number each round: the activities are all at the same hour.
+        newcomer_phone = f"1370000{round_}004"
+        run_at_once([cancel, booking(sub_event, newcomer_phone)])
         first_waiting.refresh_from_db()
-        newcomer = Registration.objects.get(sub_event=sub_event, phone="13700000004")
+        newcomer = Registration.objects.get(sub_event=sub_event, phone=newcomer_phone)
         assert places(sub_event) == 2
         assert (first_waiting.status, newcomer.status) == ("confirmed", "waitlisted")
 
