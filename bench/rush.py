@@ -290,12 +290,12 @@ def check_shared_limit(ports: list[int], sub_event_id: int) -> bool:
     through."""
     from django.conf import settings
 
-    from openday.registrations.ratelimit import parse_rate
+    from openday.core.ratelimit import parse_rate, phone_window_seconds_left
 
-    limit, window = parse_rate(settings.OPENDAY_RATELIMIT_PHONE)
-    # The limiter counts in fixed windows (time // window): a check that ran across the
-    # end of one would start counting afresh halfway through.
-    window_left = window - time.time() % window
+    limit, _window = parse_rate(settings.OPENDAY_RATELIMIT_PHONE)
+    # A check that ran across the end of the number's window would start counting afresh
+    # halfway through.
+    window_left = phone_window_seconds_left(LIMIT_CHECK_PHONE)
     if window_left < 10:
         time.sleep(window_left + 1)
     answers = asyncio.run(one_phone_in_turns(ports, sub_event_id, 2 * limit))

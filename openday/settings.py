@@ -52,7 +52,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
-    "import_export",
     "ninja",
     "django_tasks",
     "django_tasks_db",
@@ -72,7 +71,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "openday.core.i18n.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -96,6 +95,7 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
+                "openday.core.i18n.language_links",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -199,7 +199,8 @@ STORAGES = {
         )
     },
 }
-# Uploads larger than this are refused before they reach a form.
+# A request body above this, files aside, is refused (400). Uploaded files above the second
+# are spooled to a temporary file; photos have their own limit, OPENDAY_PHOTO_MAX_BYTES.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -260,14 +261,13 @@ X_FRAME_OPTIONS = "DENY"
 
 # Behind a load balancer or reverse proxy, OPENDAY_TRUSTED_PROXY_COUNT is the number of
 # proxies in front of the app servers that each append to X-Forwarded-For. The client
-# address is then read by `openday.privacy.network.client_ip` (rate limits, login lockout);
+# address is then read by `openday.core.network.client_ip` (rate limits, login lockout);
 # with 0 (the default) X-Forwarded-For is ignored, since a client can write anything there.
 OPENDAY_TRUSTED_PROXY_COUNT = int(os.environ.get("OPENDAY_TRUSTED_PROXY_COUNT", "0"))
 if OPENDAY_TRUSTED_PROXY_COUNT > 0:
     # The proxy terminates TLS and says so; without this every request looks like plain
     # HTTP and the HTTPS redirect loops.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-RATELIMIT_IP_META_KEY = "openday.privacy.network.client_ip"
 
 # Content-Security-Policy (django-csp 4): no inline script or style anywhere, every asset
 # from this site. Bootstrap's CSS draws some icons as data: SVG images.
@@ -301,7 +301,7 @@ AXES_FAILURE_LIMIT = int(os.environ.get("OPENDAY_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("OPENDAY_LOGIN_LOCKOUT_MINUTES", "30")))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "openday.privacy.network.client_ip"
+AXES_CLIENT_IP_CALLABLE = "openday.core.network.client_ip"
 AXES_USERNAME_CALLABLE = "openday.privacy.backends.login_username"
 AXES_LOCKOUT_CALLABLE = "openday.privacy.views.login_locked_out"
 AXES_VERBOSE = False
@@ -323,6 +323,11 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # --- Open Day -------------------------------------------------------------------------
 OPENDAY_SITE_NAME = os.environ.get("OPENDAY_SITE_NAME", _("Open Day"))
 OPENDAY_RATELIMIT = env_bool("OPENDAY_RATELIMIT", True)
+# django-ratelimit, called by openday.core.ratelimit with its own keys: off with the
+# switch above, and a cache that fails lets people through rather than locking them out.
+RATELIMIT_ENABLE = OPENDAY_RATELIMIT
+RATELIMIT_FAIL_OPEN = True
+RATELIMIT_CACHE_PREFIX = "openday:rl:"
 OPENDAY_PHONE_VERIFICATION = env_bool("OPENDAY_PHONE_VERIFICATION", False)
 # The version of the consent statement shown on the registration form; stored with each
 # registration so that what a person agreed to can be shown later.
@@ -338,7 +343,7 @@ OPENDAY_SMS_FILE_PATH = Path(os.environ.get("OPENDAY_SMS_FILE_PATH", BASE_DIR / 
 OPENDAY_VERIFICATION_CODE_MINUTES = int(os.environ.get("OPENDAY_VERIFICATION_CODE_MINUTES", "5"))
 OPENDAY_VERIFICATION_MAX_ATTEMPTS = int(os.environ.get("OPENDAY_VERIFICATION_MAX_ATTEMPTS", "5"))
 # Seconds an anonymous visitor may see a cached programme or activity page (and so a
-# places-left figure that old); 0 turns the page cache off. See openday/events/caching.py.
+# places-left figure that old); 0 turns the page cache off. See openday/events/pages.py.
 OPENDAY_PAGE_CACHE_SECONDS = int(os.environ.get("OPENDAY_PAGE_CACHE_SECONDS", "5"))
 # Activities per page of the public programme (`/` and an open day's page): a city-wide
 # programme of hundreds of activities on one page is too heavy for a phone.
@@ -359,7 +364,7 @@ OPENDAY_REFUSE_OVERLAPPING = env_bool("OPENDAY_REFUSE_OVERLAPPING", True)
 OPENDAY_SOLD_OUT_SECONDS = int(os.environ.get("OPENDAY_SOLD_OUT_SECONDS", "2"))
 # Booking attempts allowed per client address and per phone number, each within its
 # window (seconds). The address limit is generous: many people share one address behind a
-# carrier-grade NAT. The address is read by openday.privacy.network.client_ip.
+# carrier-grade NAT. The address is read by openday.core.network.client_ip.
 OPENDAY_RATELIMIT_ADDRESS = os.environ.get("OPENDAY_RATELIMIT_ADDRESS", "300/60")
 OPENDAY_RATELIMIT_PHONE = os.environ.get("OPENDAY_RATELIMIT_PHONE", "10/600")
 # The pages behind a manage link (/r/<token>/...), per address: against guessing tokens.

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
@@ -14,11 +15,15 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path(settings.OPENDAY_ADMIN_URL, admin.site.urls),
     path("api/v1/", api.urls),
+    path("staff/", include("openday.staff.urls")),
+]
+# Pages people share by address: Chinese unprefixed, English under /en/.
+urlpatterns += i18n_patterns(
     path("r/", include("openday.registrations.urls")),
     path("feedback/", include("openday.feedback.urls")),
-    path("staff/", include("openday.staff.urls")),
     path("", include("openday.events.urls")),
-]
+    prefix_default_language=False,
+)
 
 if settings.DEBUG:
     from django.conf.urls.static import static

@@ -8,6 +8,7 @@ from django.db import connections
 from django.utils import translation
 
 from openday.privacy import sms
+from openday.registrations import services
 from tests import factories
 
 
@@ -129,3 +130,25 @@ def save_screenshot(page, name: str) -> None:
     if os.environ.get("OPENDAY_SCREENSHOTS") == "1":
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def english(client):
+    """English pages: addresses reversed in the test come out under /en/, and the browser
+    asks for English (the API and the staff pages follow it)."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def book():
+    """Book a place as every surface does, through the booking service:
+    `book(sub_event, phone="13800138000", **kwargs)` returns its `Booking`."""
+
+    def book_place(sub_event, phone="13800138000", *, name="王芳", **kwargs) -> services.Booking:
+        return services.registration_create(
+            sub_event_id=sub_event.pk, name=name, phone=phone, **kwargs
+        )
+
+    return book_place

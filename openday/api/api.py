@@ -14,11 +14,13 @@ from ninja import NinjaAPI, Path, Query, Status
 from ninja.decorators import decorate_view
 from ninja.errors import HttpError, ValidationError
 
-from openday.events.caching import cache_public_page, etag_from_content
+from openday.core import ratelimit
+from openday.core.conditional import etag_from_content
+from openday.core.network import client_ip
 from openday.events.models import Event, SubEvent
+from openday.events.pages import cache_public_page
 from openday.privacy import verification
-from openday.privacy.network import client_ip
-from openday.registrations import ratelimit, services
+from openday.registrations import services
 from openday.registrations.models import Registration
 
 from .schemas import (

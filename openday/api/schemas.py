@@ -14,7 +14,7 @@ from ninja import Field, Schema
 from pydantic import field_validator
 from pydantic_core import PydanticCustomError
 
-from openday.registrations.phone import normalise_phone
+from openday.core.phone import normalise_phone
 from openday.registrations.services import normalise_invitation_code, normalise_name
 
 SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"

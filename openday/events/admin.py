@@ -80,8 +80,6 @@ class SubEventInline(ScopedInlineMixin, admin.TabularInline):
     autocomplete_fields = ["district", "format"]
 
     def get_queryset(self, request):
-        from openday.staff import scope
-
         return scope.restrict(super().get_queryset(request), request.user, "district")
 
 

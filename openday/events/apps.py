@@ -7,6 +7,7 @@ class EventsConfig(AppConfig):
     verbose_name = _("Programme")
 
     def ready(self):
-        from .caching import connect_signals
+        from .programme import track
 
-        connect_signals()
+        for model in self.get_models():
+            track(model)

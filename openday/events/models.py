@@ -6,24 +6,20 @@ How many public places a sub-event has left is defined once, in
 the row it has locked, so the page, the API and the booking rule can never disagree.
 """
 
-import secrets
+import datetime as dt
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, ExpressionWrapper, F, Q, Sum, Value, When
+from django.db.models import Case, ExpressionWrapper, F, Min, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, Greatest, Now
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-# Codes and references avoid characters that are easy to confuse when read aloud or
-# typed from paper: 0/O, 1/I/L, 2/Z, 5/S, 8/B, U/V.
-UNAMBIGUOUS_ALPHABET = "34679ACDEFGHJKMNPQRTWXY"
+from openday.core.codes import random_code
 
-
-def random_code(length: int) -> str:
-    return "".join(secrets.choice(UNAMBIGUOUS_ALPHABET) for _ in range(length))
+from .programme import ProgrammeQuerySet
 
 
 def new_invitation_code() -> str:
@@ -35,6 +31,8 @@ class OrderedNamed(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     slug = models.SlugField(_("short name (URL)"), max_length=60, unique=True)
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    objects = ProgrammeQuerySet.as_manager()
 
     class Meta:
         abstract = True
@@ -87,6 +85,8 @@ class Venue(models.Model):
     )
     photo = models.ImageField(_("photo"), upload_to="venues/", blank=True)
 
+    objects = ProgrammeQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("venue")
         verbose_name_plural = _("venues")
@@ -109,7 +109,7 @@ class Venue(models.Model):
         return reverse("events:venue", kwargs={"slug": self.slug})
 
 
-class EventQuerySet(models.QuerySet):
+class EventQuerySet(ProgrammeQuerySet):
     def published(self):
         return self.filter(is_published=True)
 
@@ -157,7 +157,9 @@ class Event(models.Model):
         return reverse("events:event", kwargs={"slug": self.slug})
 
 
-class SubEventQuerySet(models.QuerySet):
+class SubEventQuerySet(ProgrammeQuerySet):
+    activity_field = "pk"
+
     def published(self):
         """Sub-events the public may see: published, in a published open day. Cancelled
         ones stay visible so that people who planned to come learn of it."""
@@ -187,7 +189,8 @@ class SubEventQuerySet(models.QuerySet):
         invitation holds all its seats; after it, only those its code has booked.
         Correlated subqueries, so a list of sub-events costs one query however long.
         """
-        from openday.registrations.models import Registration
+        # Registrations sit above the programme: reached through the reverse relation.
+        Registration = self.model._meta.get_field("registrations").related_model
 
         def total(queryset, field):
             # No ordering in the subqueries: the models' default ordering would add joins
@@ -240,6 +243,23 @@ class SubEventQuerySet(models.QuerySet):
                 output_field=models.IntegerField(),
             ),
         )
+
+    # The instants at which what a page says about an activity changes by itself:
+    # registration opens or closes, invitation places are released, it starts or ends.
+    EDGES = (
+        "registration_opens_at",
+        "registration_closes_at",
+        "invitations_release_at",
+        "starts_at",
+        "ends_at",
+    )
+
+    def next_edge(self, now: dt.datetime) -> dt.datetime | None:
+        """The first of these rows' edges after `now`, or None. One query."""
+        edges = self.aggregate(
+            **{field: Min(field, filter=Q(**{f"{field}__gt": now})) for field in self.EDGES}
+        )
+        return min((edge for edge in edges.values() if edge is not None), default=None)
 
     def upcoming_first(self):
         """In time order, but activities that have ended after all the others: a citizen
@@ -440,6 +460,8 @@ class AgendaItem(models.Model):
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
 
+    objects = ProgrammeQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("agenda item")
         verbose_name_plural = _("agenda")
@@ -453,6 +475,10 @@ class AgendaItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.starts_at:%H:%M} {self.title}"
+
+
+class InvitationQuerySet(ProgrammeQuerySet):
+    activity_field = "sub_event_id"
 
 
 class Invitation(models.Model):
@@ -480,6 +506,8 @@ class Invitation(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
+    objects = InvitationQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("invitation")
         verbose_name_plural = _("invitations")
@@ -492,7 +520,7 @@ class Invitation(models.Model):
         return f"{self.group} · {self.sub_event}"
 
 
-class NoticeQuerySet(models.QuerySet):
+class NoticeQuerySet(ProgrammeQuerySet):
     def active(self):
         return self.filter(is_active=True)
 

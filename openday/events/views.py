@@ -24,7 +24,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from . import ics
-from .caching import cache_public_page, programme_conditional
 from .models import (
     ActivityFormat,
     AgendaItem,
@@ -35,6 +34,7 @@ from .models import (
     SubEvent,
     Venue,
 )
+from .pages import cache_public_page, programme_conditional
 
 
 class ProgrammeFilterForm(forms.Form):
@@ -278,8 +278,3 @@ def subevent_calendar(request, event_slug, pk):
     return _ics_response(
         ics.calendar_for(sub_event.title, [sub_event]), f"{event_slug}-{sub_event.pk}.ics"
     )
-
-
-def ratelimited(request, exception=None):
-    """The page for too many attempts (django-ratelimit's RATELIMIT_VIEW)."""
-    return render(request, "429.html", status=429)

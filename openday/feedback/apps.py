@@ -24,6 +24,11 @@ class FeedbackConfig(AppConfig):
     verbose_name = _("Feedback and photos")
 
     def ready(self) -> None:
+        from openday.events.programme import track
+
+        # "What we heard" and the galleries are part of the public pages.
+        track(self.get_model("Feedback"))
+        track(self.get_model("Photo"))
         post_delete.connect(
             _delete_photo_files, sender=self.get_model("Photo"), dispatch_uid="photo-files"
         )

@@ -3,8 +3,8 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from openday.core.phone import normalise_phone
 from openday.events.models import District, Event, SubEvent
-from openday.registrations.phone import normalise_phone
 
 from .models import Feedback
 

@@ -5,8 +5,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from openday.events.programme import ProgrammeQuerySet
 
-class FeedbackQuerySet(models.QuerySet):
+
+class FeedbackQuerySet(ProgrammeQuerySet):
     def published(self):
         return self.filter(is_published=True).exclude(public_reply="")
 
@@ -116,7 +118,7 @@ class Feedback(models.Model):
         return (self.text[:40] or str(self.rating)) if self.pk else "feedback"
 
 
-class PhotoQuerySet(models.QuerySet):
+class PhotoQuerySet(ProgrammeQuerySet):
     def for_gallery(self):
         """Only the columns a gallery shows: one query, no related rows."""
         return self.only(

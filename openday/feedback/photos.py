@@ -21,6 +21,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .models import Photo
+
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
 # Widths of the versions galleries offer in `srcset`.
 THUMBNAIL_WIDTH = 400
@@ -156,8 +158,6 @@ def _save(photo, processed: ProcessedPhoto) -> None:
 def photos_create(*, event, sub_event=None, uploads, caption: str = "", credit: str = ""):
     """Create one Photo per upload, all or none: every file is checked first, and if any
     is refused a PhotoRejected lists each refused file by name and nothing is saved."""
-    from .models import Photo
-
     if sub_event is not None and sub_event.event_id != event.pk:
         raise PhotoRejected(_("The activity belongs to another open day."), code="sub_event")
     processed, errors = [], []

@@ -7,28 +7,27 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from openday.core.refusals import Refusal
 from openday.events.models import District, Event, SubEvent
 from openday.registrations.models import Registration
 
 from .models import Feedback
 
 
-class FeedbackError(Exception):
-    """A feedback rule refused the request; `message` is for people."""
+class FeedbackError(Refusal):
+    """A feedback rule refused the request."""
 
+    code = "feedback_refused"
     message = _("Your feedback could not be saved.")
-
-    def __init__(self, message=None):
-        if message is not None:
-            self.message = message
-        super().__init__(str(self.message))
 
 
 class SurveyNotOpen(FeedbackError):
+    code = "survey_not_open"
     message = _("The satisfaction survey opens once you have checked in or the activity is over.")
 
 
 class SurveyAlreadyAnswered(FeedbackError):
+    code = "survey_answered"
     message = _("You have already answered the satisfaction survey. Thank you!")
 
 

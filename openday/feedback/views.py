@@ -7,8 +7,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from openday.core import ratelimit
 from openday.events.models import District, Event, SubEvent
-from openday.registrations import ratelimit
 from openday.registrations.models import Registration
 
 from .forms import SuggestionForm, SurveyForm

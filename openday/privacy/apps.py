@@ -8,3 +8,6 @@ class PrivacyConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401  (registers the deployment checks)
+        from .consent import connect_signals
+
+        connect_signals()

@@ -3,13 +3,18 @@
 A consent text never changes under its version: to change the wording, add a new entry
 to CONSENT_TEXTS and set OPENDAY_CONSENT_VERSION to it. The first time a version is shown
 it is frozen, in every language of the site, in a `ConsentStatement` row; the form shows
-that row's text and `registration_create` stores the version with each registration.
+that row's text, `registration_create` stores the version with each registration and the
+first booking under a version freezes it too.
 """
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_save
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+
+from openday.registrations.models import Registration
 
 from .models import ConsentStatement
 
@@ -52,3 +57,15 @@ def consent_text_current(language: str | None = None) -> str:
         texts = consent_statement_current().texts
         cache.set(key, texts, timeout=None)
     return ConsentStatement(texts=texts).text_for(language or translation.get_language())
+
+
+def _freeze_on_booking(sender, instance, created, **kwargs) -> None:
+    # After the commit, outside the booking's lock: it concerns no seat.
+    if created:
+        transaction.on_commit(consent_statement_current)
+
+
+def connect_signals() -> None:
+    """Freeze the statement on the first booking through any channel (form, API, staff,
+    import), not only when the form shows it."""
+    post_save.connect(_freeze_on_booking, sender=Registration, dispatch_uid="consent-freeze")

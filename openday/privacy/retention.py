@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from openday.core.refusals import Refusal
 from openday.feedback.models import Feedback
 from openday.registrations.models import Registration
 
@@ -24,7 +25,7 @@ from .models import PhoneVerification
 VERIFICATION_KEEP = dt.timedelta(days=1)
 
 
-class ErasureNotAllowed(Exception):
+class ErasureNotAllowed(Refusal):
     code = "too_early"
     message = _(
         "You can delete your data once the activity is over. Until then, cancel the "

@@ -32,8 +32,9 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from openday.registrations.phone import normalise_phone, phone_digest
-from openday.registrations.ratelimit import limit_hit
+from openday.core.phone import normalise_phone, phone_digest
+from openday.core.ratelimit import limit_hit
+from openday.core.refusals import Refusal
 
 from . import sms
 from .models import PhoneVerification
@@ -48,14 +49,9 @@ SENDS_PER_PHONE_HOUR = 5
 SENDS_PER_ADDRESS_HOUR = 20
 
 
-class VerificationError(Exception):
+class VerificationError(Refusal):
     code = "verification_failed"
     message = _("The verification code could not be checked.")
-
-    def __init__(self, message=None):
-        if message is not None:
-            self.message = message
-        super().__init__(str(self.message))
 
 
 class VerificationRateLimited(VerificationError):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
+from openday.core.phone import mask_phone, normalise_phone
 from openday.events.models import SubEvent
 from openday.staff import exports, scope
 from openday.staff import services as staff_services
@@ -18,7 +19,6 @@ from openday.staff.models import PhoneDisclosure
 
 from . import services
 from .models import NoShowPardon, Registration, RegistrationLog
-from .phone import mask_phone, normalise_phone
 
 
 class StaffRegistrationForm(forms.Form):

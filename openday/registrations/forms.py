@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from openday.core.phone import normalise_phone
 from openday.events.models import SubEvent
 
 from .models import Registration
-from .phone import normalise_phone
 from .services import (
     NAME_MAX_LENGTH,
     BookingError,

@@ -16,9 +16,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from openday.events.models import random_code
-
-from .phone import mask_phone
+from openday.core.codes import random_code
+from openday.core.phone import mask_phone
 
 REFERENCE_LENGTH = 8
 CHECKIN_SALT = "openday.checkin"

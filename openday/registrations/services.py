@@ -30,8 +30,9 @@ from django.db.models import F, Max, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from openday.core.phone import normalise_phone, phone_digest
+from openday.core.refusals import Refusal
 from openday.events.models import Invitation, SubEvent
-from openday.privacy.consent import consent_statement_current
 
 from . import notifications, sold_out
 from .models import (
@@ -42,22 +43,15 @@ from .models import (
     needs_normalise,
     new_reference,
 )
-from .phone import normalise_phone, phone_digest
 
 logger = logging.getLogger(__name__)
 
 
-class BookingError(Exception):
-    """A booking rule refused the request. `code` is stable (API clients rely on it);
-    `message` is for people, in their language."""
+class BookingError(Refusal):
+    """A booking rule refused the request."""
 
     code = "error"
     message = _("The registration could not be completed.")
-
-    def __init__(self, message=None):
-        if message is not None:
-            self.message = message
-        super().__init__(str(self.message))
 
 
 class RegistrationClosed(BookingError):
@@ -239,8 +233,9 @@ def lock_timeouts_as_busy(service):
 
 @dataclass(frozen=True)
 class Booking:
-    """A new registration and its manage token, which exists only here and in what is
-    handed to the person (page, e-mail): the database keeps its hash."""
+    """A new registration and its manage token. The token in clear goes to the person (page,
+    e-mail, API answer) and, for a few minutes, to the cache so that a form sent twice
+    finds its booking; the database keeps only its hash."""
 
     registration: Registration
     token: str
@@ -534,10 +529,6 @@ def registration_create(
         until = no_show_suspended_until(phone)
         if until is not None:
             raise NoShowSuspended(until)
-    # The statement the person agreed to, frozen on the first booking through any channel
-    # (form, API, staff, import); outside the lock, as it concerns no seat.
-    consent = consent_statement_current()
-
     with transaction.atomic():
         if no_overlap:
             _lock_phone(phone)
@@ -564,7 +555,8 @@ def registration_create(
             language=language or settings.LANGUAGE_CODE,
             needs=needs,
             needs_note=needs_note,
-            consent_version=consent.version,
+            # The privacy app freezes this version's text once the booking commits.
+            consent_version=settings.OPENDAY_CONSENT_VERSION,
             consent_given_at=now,
             created_by=created_by,
         )

@@ -9,12 +9,11 @@ without a query. The rules themselves stay in `services`; this is only what it r
 What keeps the mark honest:
 
 - Whatever can free a place calls `clear()` once it has committed: a cancellation or a
-  move (the service), a registration saved or deleted any other way (signal in apps.py).
-  `clear()` moves the activity to a new *generation*; a mark holds the generation that was
-  current before the places were read, so a mark set from a read that a cancellation
-  overtook is never taken for a current one.
-- Any change to the activity or its invitations changes the programme version, which is
-  part of the mark's key.
+  move (the service); a registration saved or deleted any other way, and any write to the
+  activity or its invitations, single or bulk (signals in apps.py). `clear()` moves that
+  activity to a new *generation*; a mark holds the generation that was current before the
+  places were read, so a mark set from a read that a change overtook is never taken for a
+  current one. Other activities' marks stand.
 - With a cache per process (local memory), a freed place reaches the other processes when
   their mark expires; with Redis, at once.
 - A broken cache never refuses anyone: every cache error is logged and ignored.
@@ -33,7 +32,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 
-from .phone import phone_digest
+from openday.core.phone import phone_digest
 
 logger = logging.getLogger(__name__)
 
@@ -51,9 +50,7 @@ class Seen:
 
 
 def _mark_key(sub_event_id: int) -> str:
-    from openday.events.caching import programme_version
-
-    return f"openday:sold-out:{sub_event_id}:{programme_version()}"
+    return f"openday:sold-out:{sub_event_id}"
 
 
 def _generation_key(sub_event_id: int) -> str:

@@ -20,13 +20,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from openday.core import ratelimit
+from openday.core.network import client_ip
 from openday.events import ics
 from openday.events.models import Notice, SubEvent
 from openday.privacy import retention, verification
 from openday.privacy.consent import consent_text_current
-from openday.privacy.network import client_ip
 
-from . import ratelimit, services
+from . import services
 from .forms import RegistrationForm
 from .models import Registration
 

@@ -2,6 +2,9 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
+from openday.core.admin import ReadOnlyAdmin
+
+from . import scope
 from .models import ExportRecord, MessageDelivery, PhoneDisclosure, StaffMessage, StaffProfile
 
 
@@ -21,19 +24,6 @@ class StaffUserAdmin(UserAdmin):
     """Users with their assigned districts and check-in activities; roles are groups."""
 
     inlines = [StaffProfileInline]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records of what staff did: they are evidence, so nobody edits them here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ExportRecord)
@@ -73,6 +63,4 @@ class StaffMessageAdmin(ReadOnlyAdmin):
     inlines = [MessageDeliveryInline]
 
     def get_queryset(self, request):
-        from . import scope
-
         return scope.restrict(super().get_queryset(request), request.user, "sub_event__district")

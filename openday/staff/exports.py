@@ -21,8 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from openday.registrations.models import needs_text
-from openday.registrations.phone import mask_phone
+from openday.core.phone import mask_phone
+from openday.registrations.models import Registration, needs_text
 
 from .models import ExportRecord
 from .xlsx import write_xlsx
@@ -75,8 +75,6 @@ def registration_rows(queryset: QuerySet, *, full_phone: bool) -> Iterator[list[
     once, in the language and time zone of the request: not per row, and not later while
     the response streams, when the request's language may no longer be active.
     """
-    from openday.registrations.models import Registration
-
     statuses = {value: str(label) for value, label in Registration.Status.choices}
     sources = {value: str(label) for value, label in Registration.Source.choices}
     zone = timezone.get_current_timezone()

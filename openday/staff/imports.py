@@ -19,10 +19,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from openpyxl import load_workbook
 
+from openday.core.phone import normalise_phone
 from openday.events.models import Invitation
 from openday.registrations import services
 from openday.registrations.models import Registration
-from openday.registrations.phone import normalise_phone
 
 from . import scope
 

@@ -17,9 +17,9 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from pypinyin import Style, lazy_pinyin
 
+from openday.core.phone import mask_phone
 from openday.events.models import SubEvent
 from openday.registrations.models import Registration
-from openday.registrations.phone import mask_phone
 
 from .exports import record_export
 from .models import ExportRecord

@@ -13,6 +13,8 @@ from django.db.models import Q, QuerySet
 
 from openday.events.models import District, SubEvent
 
+from .models import StaffProfile
+
 ALL_DISTRICTS = "staff.all_districts"
 CHECK_IN = "staff.check_in"
 VIEW_FULL_PHONE = "staff.view_full_phone"
@@ -30,8 +32,6 @@ def district_ids(user) -> list[int]:
 
 
 def _profile_ids(user, relation: str):
-    from .models import StaffProfile
-
     through = getattr(StaffProfile, relation).through
     column = "district_id" if relation == "districts" else "subevent_id"
     return through.objects.filter(staffprofile__user=user).values(column)

@@ -10,14 +10,10 @@ from openday.privacy.models import PhoneVerification
 from openday.registrations.models import Registration
 from tests.factories import RegistrationFactory
 
-pytestmark = pytest.mark.django_db
+# Assertions read the English source text; Chinese pages are checked where it matters.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 PHONE = "13800138000"
-
-
-@pytest.fixture(autouse=True)
-def _english(client):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ pages, or of one activity's pages and tickets."""
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from openday.events.models import Notice
 from openday.registrations import services
@@ -101,5 +102,6 @@ def test_waitlisted_ticket_shows_its_place_in_the_queue(client, activities):
     services.registration_create(sub_event_id=drone.pk, name="乙", phone="13800000002")
     third = services.registration_create(sub_event_id=drone.pk, name="丙", phone="13800000003")
     assert third.registration.status == Registration.Status.WAITLISTED
-    page = client.get(Registration.manage_url_for(third.token), HTTP_ACCEPT_LANGUAGE="en")
+    with translation.override("en"):
+        page = client.get(Registration.manage_url_for(third.token))
     assert "You are number <strong>2</strong> on the waiting list." in page.content.decode()

@@ -2,23 +2,22 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from icalendar import Calendar
 
 from openday.events.models import SubEvent
 from tests import factories
 
-pytestmark = pytest.mark.django_db
+# Assertions read the English source text; Chinese pages are checked where it matters.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
-@pytest.fixture(autouse=True)
-def _english(client):
-    # Assertions read the English source text; Chinese pages are checked where it matters.
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+def home() -> str:
+    return reverse("events:programme")
 
 
 def test_programme_without_open_day_says_none_announced(client):
-    response = client.get("/")
+    response = client.get(home())
     assert response.status_code == 200
     assert "No open day has been announced yet." in response.content.decode()
 
@@ -26,7 +25,7 @@ def test_programme_without_open_day_says_none_announced(client):
 def test_programme_shows_current_open_day_and_its_sub_events(client):
     sub_event = factories.SubEventFactory(title="跟着城管去巡查")
     event = sub_event.event
-    response = client.get("/")
+    response = client.get(home())
     page = response.content.decode()
     assert response.status_code == 200
     assert event.title in page
@@ -41,14 +40,14 @@ def test_programme_shows_current_open_day_and_its_sub_events(client):
 def test_programme_hides_unpublished_sub_events(client):
     shown = factories.SubEventFactory(title="公开活动")
     factories.SubEventFactory(event=shown.event, title="内部活动", is_published=False)
-    page = client.get("/").content.decode()
+    page = client.get(home()).content.decode()
     assert "公开活动" in page
     assert "内部活动" not in page
 
 
 def test_programme_highlights_main_venue(client):
     factories.SubEventFactory(title="主会场启动仪式", is_main_venue=True)
-    page = client.get("/").content.decode()
+    page = client.get(home()).content.decode()
     assert 'class="main-venue' in page
     assert "主会场启动仪式" in page
 
@@ -59,7 +58,7 @@ def test_programme_card_shows_state_of_each_sub_event(client):
     full = factories.SubEventFactory(event=event, capacity=1, waitlist_enabled=False)
     factories.RegistrationFactory(sub_event=full)
     factories.SubEventFactory(event=event, is_cancelled=True)
-    page = client.get("/").content.decode()
+    page = client.get(home()).content.decode()
     assert "availability-available" in page
     assert "availability-full" in page
     assert "availability-cancelled" in page
@@ -69,7 +68,7 @@ def test_programme_filter_by_district_keeps_only_that_district(client):
     event = factories.EventFactory()
     north = factories.SubEventFactory(event=event, title="北区活动")
     factories.SubEventFactory(event=event, title="南区活动")
-    response = client.get("/", {"district": north.district.slug})
+    response = client.get(home(), {"district": north.district.slug})
     page = response.content.decode()
     assert "北区活动" in page
     assert "南区活动" not in page
@@ -88,7 +87,9 @@ def test_programme_filter_by_format_and_day(client):
         format=wanted.format,
         starts_at=first_day + dt.timedelta(days=1),
     )
-    response = client.get("/", {"format": wanted.format.slug, "day": event.starts_on.isoformat()})
+    response = client.get(
+        home(), {"format": wanted.format.slug, "day": event.starts_on.isoformat()}
+    )
     page = response.content.decode()
     assert "想看的" in page
     assert "别的形式" not in page
@@ -97,7 +98,7 @@ def test_programme_filter_by_format_and_day(client):
 
 def test_programme_unknown_filter_values_show_everything_with_a_message(client):
     sub_event = factories.SubEventFactory(title="照常显示")
-    response = client.get("/", {"district": "nowhere", "day": "not-a-day", "format": "x"})
+    response = client.get(home(), {"district": "nowhere", "day": "not-a-day", "format": "x"})
     page = response.content.decode()
     assert response.status_code == 200
     assert "照常显示" in page
@@ -111,7 +112,7 @@ def test_programme_groups_sub_events_by_day(client):
     day_one = timezone.make_aware(dt.datetime.combine(event.starts_on, dt.time(9)))
     factories.SubEventFactory(event=event, starts_at=day_one)
     factories.SubEventFactory(event=event, starts_at=day_one + dt.timedelta(days=2))
-    page = client.get("/").content.decode()
+    page = client.get(home()).content.decode()
     assert page.count('class="programme-day"') == 2
 
 
@@ -127,7 +128,7 @@ def test_programme_lists_what_is_to_come_before_what_has_finished(client):
     factories.SubEventFactory(
         event=event, title="明天的执法体验", starts_at=now + dt.timedelta(days=1)
     )
-    page = client.get("/").content.decode()
+    page = client.get(home()).content.decode()
     assert (
         page.index("明天的执法体验")
         < page.index("Finished activities")
@@ -137,7 +138,7 @@ def test_programme_lists_what_is_to_come_before_what_has_finished(client):
 
 def test_programme_of_activities_still_to_come_has_no_finished_heading(client):
     factories.SubEventFactory()
-    assert "Finished activities" not in client.get("/").content.decode()
+    assert "Finished activities" not in client.get(home()).content.decode()
 
 
 def test_archive_lists_past_and_upcoming_open_days(client):
@@ -278,13 +279,6 @@ def test_unknown_page_is_404_in_site_look(client):
     assert "Go to the programme" in page
 
 
-def test_ratelimited_page_is_429(rf):
-    from openday.events.views import ratelimited
-
-    response = ratelimited(rf.get("/"))
-    assert response.status_code == 429
-
-
 def test_server_error_page_renders_in_site_look(rf):
     from django.views.defaults import server_error
 
@@ -293,13 +287,38 @@ def test_server_error_page_renders_in_site_look(rf):
     assert b"css/site.css" in response.content
 
 
-def test_language_switch_to_english(client):
-    factories.SubEventFactory()
-    del client.defaults["HTTP_ACCEPT_LANGUAGE"]
-    assert '<html lang="zh-hans">' in client.get("/").content.decode()
-    response = client.post(reverse("set_language"), {"language": "en", "next": "/"}, follow=True)
-    assert response.status_code == 200
-    assert '<html lang="en">' in response.content.decode()
+def test_language_switch_is_a_link_to_the_same_page_in_english(client):
+    sub_event = factories.SubEventFactory()
+    translation.activate("zh-hans")
+    path = sub_event.get_absolute_url()
+    page = client.get(path).content.decode()
+    assert '<html lang="zh-hans">' in page
+    assert f'<a href="http://testserver/en{path}" hreflang="en"' in page
+    english = client.get(f"/en{path}").content.decode()
+    assert '<html lang="en">' in english
+    assert f'<a href="http://testserver{path}" hreflang="zh-hans"' in english
+
+
+def test_public_page_names_its_other_languages_for_search_engines(client):
+    page = client.get("/venues/x/?from=timeline")
+    assert page.status_code == 404
+    home_page = client.get("/", {"page": "1"}).content.decode()
+    assert '<link rel="alternate" hreflang="zh-Hans" href="http://testserver/?page=1">' in home_page
+    assert '<link rel="alternate" hreflang="en" href="http://testserver/en/?page=1">' in home_page
+    assert "csrfmiddlewaretoken" not in home_page
+
+
+def test_staff_pages_follow_the_browser_language(admin_client):
+    assert (
+        '<html lang="en">'
+        in admin_client.get(reverse("staff:dashboard"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    )
+    assert (
+        '<html lang="zh-hans">'
+        in admin_client.get(
+            reverse("staff:dashboard"), HTTP_ACCEPT_LANGUAGE="zh-hans"
+        ).content.decode()
+    )
 
 
 @pytest.mark.parametrize(
@@ -369,7 +388,7 @@ def test_public_page_query_count_does_not_grow(client, django_assert_num_queries
     sub_event = sub_events[0]
     urls = {
         "programme": "/",
-        "programme_filtered": f"/?district={sub_event.district.slug}",
+        "programme_filtered": f"{home()}?district={sub_event.district.slug}",
         "archive": reverse("events:archive"),
         "event": event.get_absolute_url(),
         "subevent": sub_event.get_absolute_url(),
@@ -394,8 +413,8 @@ def test_later_programme_page_query_count_does_not_grow(
     settings.OPENDAY_PROGRAMME_PAGE_SIZE = 1
     event, sub_events = _programme_with(count)
     urls = {
-        "programme": "/?page=2",
-        "programme_filtered": f"/?district={sub_events[0].district.slug}&page=2",
+        "programme": f"{home()}?page=2",
+        "programme_filtered": f"{home()}?district={sub_events[0].district.slug}&page=2",
         "event": f"{event.get_absolute_url()}?page=2",
     }
     with django_assert_num_queries(LATER_PAGE_QUERIES[page]):
@@ -422,7 +441,7 @@ def test_event_page_shares_its_cover_image(client):
 
 def test_programme_ignores_parameters_chat_apps_add_to_links(client):
     factories.SubEventFactory(title="照常显示")
-    response = client.get("/", {"from": "singlemessage", "isappinstalled": "0"})
+    response = client.get(home(), {"from": "singlemessage", "isappinstalled": "0"})
     page = response.content.decode()
     assert response.status_code == 200
     assert "照常显示" in page
@@ -460,15 +479,16 @@ def test_programme_first_page_shows_a_page_of_cards_and_the_total(client, three_
     event = factories.EventFactory()
     _day_of(event, 7)
     factories.SubEventFactory(event=event, title="主会场启动仪式", is_main_venue=True)
-    page = client.get("/").content.decode()
+    page = client.get(home()).content.decode()
     assert _titles(page, 7) == ["活动00", "活动01", "活动02"]
     assert "7 activities · Page 1 of 3" in page
     assert page.count('class="subevent-card"') == 3
     assert "主会场启动仪式" in page
-    assert '<link rel="next" href="/?page=2">' in page
+    assert '<link rel="next" href="/en/?page=2">' in page
     assert 'rel="prev"' not in page
-    assert '<a class="page-link" href="/#programme" aria-label="Page 1" aria-current="page">1' in (
-        page
+    assert (
+        '<a class="page-link" href="/en/#programme" aria-label="Page 1" aria-current="page">1'
+        in page
     )
 
 
@@ -476,7 +496,7 @@ def test_programme_second_page_continues_the_day_under_its_heading(client, three
     event = factories.EventFactory()
     _day_of(event, 7)
     factories.SubEventFactory(event=event, title="主会场启动仪式", is_main_venue=True)
-    response = client.get("/", {"page": "2"})
+    response = client.get(home(), {"page": "2"})
     page = response.content.decode()
     assert response.status_code == 200
     assert _titles(page, 7) == ["活动03", "活动04", "活动05"]
@@ -485,21 +505,21 @@ def test_programme_second_page_continues_the_day_under_its_heading(client, three
     assert page.count('class="programme-day"') == 1
     assert f'id="day-{event.starts_on:%Y%m%d}"' in page
     assert "主会场启动仪式" not in page
-    assert '<link rel="prev" href="/">' in page
-    assert '<link rel="next" href="/?page=3">' in page
+    assert '<link rel="prev" href="/en/">' in page
+    assert '<link rel="next" href="/en/?page=3">' in page
     assert "<title>" + event.title + " · Page 2 · " in page
 
 
 def test_programme_last_page_has_the_rest(client, three_a_page):
     _day_of(factories.EventFactory(), 7)
-    page = client.get("/", {"page": "3"}).content.decode()
+    page = client.get(home(), {"page": "3"}).content.decode()
     assert _titles(page, 7) == ["活动06"]
     assert 'rel="next"' not in page
 
 
 def test_programme_on_one_page_has_no_page_links(client):
     _day_of(factories.EventFactory(), 3)
-    page = client.get("/").content.decode()
+    page = client.get(home()).content.decode()
     assert _titles(page, 3) == ["活动00", "活动01", "活动02"]
     assert "programme-pages" not in page
     assert "Page 1 of 1" not in page
@@ -512,22 +532,22 @@ def test_programme_page_links_keep_the_filters(client, three_a_page):
     factories.SubEventFactory(event=event, title="别的区")
     day = event.starts_on.isoformat()
     response = client.get(
-        "/", {"district": "shinan", "format": "", "day": day, "page": "2", "from": "timeline"}
+        home(), {"district": "shinan", "format": "", "day": day, "page": "2", "from": "timeline"}
     )
     page = response.content.decode()
     assert _titles(page, 7) == ["活动03", "活动04", "活动05"]
     assert "别的区" not in page
     # Only the filters in force travel with the links; a chat app's own parameters do not.
-    assert f'href="/?district=shinan&amp;day={day}#programme" rel="prev"' in page
-    assert f'href="/?district=shinan&amp;day={day}&amp;page=3#programme" rel="next"' in page
+    assert f'href="/en/?district=shinan&amp;day={day}#programme" rel="prev"' in page
+    assert f'href="/en/?district=shinan&amp;day={day}&amp;page=3#programme" rel="next"' in page
     assert "from=timeline" not in page.split('<nav class="programme-pages"')[1]
 
 
 def test_programme_page_links_drop_an_invalid_filter(client, three_a_page):
     _day_of(factories.EventFactory(), 7)
-    page = client.get("/", {"district": "nowhere"}).content.decode()
+    page = client.get(home(), {"district": "nowhere"}).content.decode()
     assert "There is no such district; showing all." in page
-    assert '<link rel="next" href="/?page=2">' in page
+    assert '<link rel="next" href="/en/?page=2">' in page
 
 
 @pytest.mark.parametrize(
@@ -549,7 +569,7 @@ def test_programme_shows_the_nearest_page_for_junk_or_out_of_range(
     client, three_a_page, asked, shown
 ):
     _day_of(factories.EventFactory(), 7)
-    response = client.get("/", {"page": asked})
+    response = client.get(home(), {"page": asked})
     assert response.status_code == 200
     assert response.context["page_obj"].number == shown
     assert f"Page {shown} of 3" in response.content.decode()
@@ -558,7 +578,7 @@ def test_programme_shows_the_nearest_page_for_junk_or_out_of_range(
 def test_programme_page_of_a_filter_without_results_says_so(client, three_a_page):
     event = factories.EventFactory()
     _day_of(event, 4)
-    response = client.get("/", {"format": factories.ActivityFormatFactory().slug, "page": "2"})
+    response = client.get(home(), {"format": factories.ActivityFormatFactory().slug, "page": "2"})
     page = response.content.decode()
     assert response.status_code == 200
     assert "No activity matches these filters." in page
@@ -582,9 +602,9 @@ def test_event_page_paginates_its_programme(client, three_a_page):
 
 
 def test_programme_pages_in_chinese(client, three_a_page):
-    del client.defaults["HTTP_ACCEPT_LANGUAGE"]
+    translation.activate("zh-hans")
     _day_of(factories.EventFactory(), 7)
-    page = client.get("/", {"page": "2"}).content.decode()
+    page = client.get(home(), {"page": "2"}).content.decode()
     assert "共7场活动 · 第2/3页" in page
     assert "上一页" in page
     assert "下一页" in page
@@ -594,14 +614,14 @@ def test_programme_pages_in_chinese(client, three_a_page):
 def test_programme_page_size_comes_from_the_setting(client, settings):
     settings.OPENDAY_PROGRAMME_PAGE_SIZE = 5
     _day_of(factories.EventFactory(), 7)
-    response = client.get("/")
+    response = client.get(home())
     assert response.context["page_obj"].paginator.num_pages == 2
     assert len(_titles(response.content.decode(), 7)) == 5
 
 
 def test_programme_card_shows_what_a_citizen_needs(client):
     sub_event = factories.SubEventFactory(title="跟着城管去巡查")
-    page = client.get("/").content.decode()
+    page = client.get(home()).content.decode()
     local = timezone.localtime(sub_event.starts_at)
     end = timezone.localtime(sub_event.ends_at)
     assert f"{local:%H:%M}–{end:%H:%M}" in page

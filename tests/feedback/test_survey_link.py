@@ -16,7 +16,7 @@ def test_survey_link_shown_after_activity(db):
     html = render_to_string(
         "includes/survey_link.html", {"registration": registration, "token": "tok"}
     )
-    assert 'href="/feedback/survey/tok/"' in html
+    assert 'href="/en/feedback/survey/tok/"' in html
 
 
 def test_survey_link_hidden_before_activity(sub_event):

@@ -21,13 +21,7 @@ def missed(days_ago: int, **fields):
     return RegistrationFactory(sub_event=past_sub_event(days_ago), phone=PHONE, **fields)
 
 
-def book(sub_event, **kwargs):
-    return services.registration_create(
-        sub_event_id=sub_event.pk, name="王芳", phone=PHONE, **kwargs
-    )
-
-
-def test_two_no_shows_suspend_the_phone_for_ninety_days(sub_event):
+def test_two_no_shows_suspend_the_phone_for_ninety_days(sub_event, book):
     missed(days_ago=30)
     last = missed(days_ago=10)
     with pytest.raises(services.NoShowSuspended) as error:
@@ -37,12 +31,12 @@ def test_two_no_shows_suspend_the_phone_for_ninety_days(sub_event):
     assert not Registration.objects.filter(sub_event=sub_event).exists()
 
 
-def test_one_no_show_does_not_suspend(sub_event):
+def test_one_no_show_does_not_suspend(sub_event, book):
     missed(days_ago=10)
     assert book(sub_event).registration.status == "confirmed"
 
 
-def test_checked_in_or_cancelled_in_time_are_not_no_shows(sub_event):
+def test_checked_in_or_cancelled_in_time_are_not_no_shows(sub_event, book):
     missed(days_ago=30, checked_in_at=timezone.now() - dt.timedelta(days=30))
     early = missed(days_ago=10, status="cancelled")
     early.cancelled_at = early.sub_event.starts_at - dt.timedelta(days=1)
@@ -50,7 +44,7 @@ def test_checked_in_or_cancelled_in_time_are_not_no_shows(sub_event):
     assert book(sub_event).registration.status == "confirmed"
 
 
-def test_cancelling_after_the_start_counts_as_a_no_show(sub_event):
+def test_cancelling_after_the_start_counts_as_a_no_show(sub_event, book):
     missed(days_ago=30)
     late = missed(days_ago=10, status="cancelled")
     late.cancelled_at = late.sub_event.starts_at + dt.timedelta(minutes=30)
@@ -59,7 +53,7 @@ def test_cancelling_after_the_start_counts_as_a_no_show(sub_event):
         book(sub_event)
 
 
-def test_no_shows_older_than_the_window_or_at_cancelled_activities_do_not_count(sub_event):
+def test_no_shows_older_than_the_window_or_at_cancelled_activities_do_not_count(sub_event, book):
     missed(days_ago=400)
     cancelled = missed(days_ago=20)
     cancelled.sub_event.is_cancelled = True
@@ -68,27 +62,27 @@ def test_no_shows_older_than_the_window_or_at_cancelled_activities_do_not_count(
     assert book(sub_event).registration.status == "confirmed"
 
 
-def test_suspension_ends_after_the_ban_period(sub_event):
+def test_suspension_ends_after_the_ban_period(sub_event, book):
     missed(days_ago=120)
     missed(days_ago=100)
     assert book(sub_event).registration.status == "confirmed"
 
 
-def test_no_show_rule_follows_settings(sub_event, settings):
+def test_no_show_rule_follows_settings(sub_event, settings, book):
     settings.OPENDAY_NOSHOW_LIMIT = 3
     missed(days_ago=30)
     missed(days_ago=10)
     assert book(sub_event).registration.status == "confirmed"
 
 
-def test_no_show_rule_off_with_limit_zero(sub_event, settings):
+def test_no_show_rule_off_with_limit_zero(sub_event, settings, book):
     settings.OPENDAY_NOSHOW_LIMIT = 0
     missed(days_ago=30)
     missed(days_ago=10)
     assert book(sub_event).registration.status == "confirmed"
 
 
-def test_staff_lifting_the_suspension_forgives_past_no_shows(sub_event, superuser):
+def test_staff_lifting_the_suspension_forgives_past_no_shows(sub_event, superuser, book):
     missed(days_ago=30)
     missed(days_ago=10)
     pardon = services.no_show_suspension_lift(
@@ -99,14 +93,14 @@ def test_staff_lifting_the_suspension_forgives_past_no_shows(sub_event, superuse
     assert book(sub_event).registration.status == "confirmed"
 
 
-def test_staff_may_register_a_suspended_phone_on_their_behalf(sub_event, superuser):
+def test_staff_may_register_a_suspended_phone_on_their_behalf(sub_event, superuser, book):
     missed(days_ago=30)
     missed(days_ago=10)
     booking = book(sub_event, source=Registration.Source.STAFF, created_by=superuser)
     assert booking.registration.status == "confirmed"
 
 
-def test_suspension_message_names_the_date(sub_event):
+def test_suspension_message_names_the_date(sub_event, book):
     missed(days_ago=30)
     last = missed(days_ago=10)
     # The language is set here: an earlier test's request may have left another active.

@@ -6,8 +6,10 @@ import json
 import pytest
 from django.core.cache import cache
 
+from openday.events.models import Invitation, SubEvent
 from openday.registrations import services, sold_out
 from openday.registrations.models import Registration
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -20,12 +22,8 @@ def one_place(sub_event):
     return sub_event
 
 
-def book(sub_event, phone):
-    return services.registration_create(sub_event_id=sub_event.pk, name="王芳", phone=phone)
-
-
 @pytest.fixture
-def sell_out(django_capture_on_commit_callbacks):
+def sell_out(django_capture_on_commit_callbacks, book):
     def take_the_last_place(sub_event):
         """Book the one place (committed), then meet the full activity once: it is
         marked sold out."""
@@ -39,7 +37,7 @@ def sell_out(django_capture_on_commit_callbacks):
 
 
 def test_attempts_after_the_last_place_are_refused_without_a_query(
-    one_place, sell_out, django_assert_num_queries
+    one_place, sell_out, django_assert_num_queries, book
 ):
     sell_out(one_place)
     with django_assert_num_queries(0), pytest.raises(services.RegistrationFull) as refusal:
@@ -50,7 +48,7 @@ def test_attempts_after_the_last_place_are_refused_without_a_query(
 
 
 def test_without_the_mark_places_are_counted_every_time(
-    one_place, sell_out, settings, django_assert_max_num_queries
+    one_place, sell_out, settings, django_assert_max_num_queries, book
 ):
     settings.OPENDAY_SOLD_OUT_SECONDS = 0
     sell_out(one_place)
@@ -73,7 +71,7 @@ def test_the_person_who_booked_hears_it_is_theirs_not_that_it_is_full(
     assert response.json()["code"] == "duplicate"
 
 
-def test_a_number_without_a_booking_hint_is_told_its_registration_stands(one_place, sell_out):
+def test_a_number_without_a_booking_hint_is_told_its_registration_stands(one_place, sell_out, book):
     sell_out(one_place)  # a cache per process: no hints
     with pytest.raises(services.RegistrationFull) as refusal:
         book(one_place, "13800138000")
@@ -81,7 +79,7 @@ def test_a_number_without_a_booking_hint_is_told_its_registration_stands(one_pla
 
 
 def test_a_cancellation_frees_the_place_at_once(
-    one_place, sell_out, django_capture_on_commit_callbacks
+    one_place, sell_out, django_capture_on_commit_callbacks, book
 ):
     booking = sell_out(one_place)
     with django_capture_on_commit_callbacks(execute=True):
@@ -89,15 +87,50 @@ def test_a_cancellation_frees_the_place_at_once(
     assert book(one_place, "13800138002").registration.status == "confirmed"
 
 
-def test_more_places_from_the_admin_are_open_at_once(one_place, sell_out):
+def test_more_places_from_the_admin_are_open_at_once(one_place, sell_out, book):
     sell_out(one_place)
     one_place.capacity = 2
     one_place.save()
     assert book(one_place, "13800138002").registration.status == "confirmed"
 
 
+def test_more_places_written_in_bulk_are_open_at_once(
+    one_place, sell_out, django_capture_on_commit_callbacks, book
+):
+    sell_out(one_place)
+    with django_capture_on_commit_callbacks(execute=True):
+        SubEvent.objects.filter(pk=one_place.pk).update(capacity=2)
+    assert book(one_place, "13800138002").registration.status == "confirmed"
+
+
+def test_invitation_seats_released_in_bulk_are_open_at_once(
+    one_place, sell_out, django_capture_on_commit_callbacks, book
+):
+    one_place.capacity = 2
+    one_place.save()
+    invitation = factories.InvitationFactory(sub_event=one_place, seats=1)
+    sell_out(one_place)
+    with django_capture_on_commit_callbacks(execute=True):
+        Invitation.objects.filter(pk=invitation.pk).delete()
+    assert book(one_place, "13800138002").registration.status == "confirmed"
+
+
+def test_edits_elsewhere_in_the_programme_keep_the_mark(
+    one_place, sell_out, django_capture_on_commit_callbacks, django_assert_num_queries, book
+):
+    sell_out(one_place)
+    other = factories.SubEventFactory(event=one_place.event)
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.FeedbackFactory(event=one_place.event)
+        other.title = "另一场活动改名"
+        other.save()
+        SubEvent.objects.filter(pk=other.pk).update(capacity=99)
+    with django_assert_num_queries(0), pytest.raises(services.RegistrationFull):
+        book(one_place, "13800138002")
+
+
 def test_a_registration_deleted_by_staff_frees_its_place(
-    one_place, sell_out, django_capture_on_commit_callbacks
+    one_place, sell_out, django_capture_on_commit_callbacks, book
 ):
     booking = sell_out(one_place)
     with django_capture_on_commit_callbacks(execute=True):
@@ -105,7 +138,7 @@ def test_a_registration_deleted_by_staff_frees_its_place(
     assert book(one_place, "13800138002").registration.status == "confirmed"
 
 
-def test_an_activity_with_a_waiting_list_is_never_marked(sub_event):
+def test_an_activity_with_a_waiting_list_is_never_marked(sub_event, book):
     sub_event.capacity = 1
     sub_event.save()
     book(sub_event, "13800138000")
@@ -113,7 +146,7 @@ def test_an_activity_with_a_waiting_list_is_never_marked(sub_event):
     assert book(sub_event, "13800138002").registration.status == "waitlisted"
 
 
-def test_staff_count_the_places_themselves(one_place, sell_out):
+def test_staff_count_the_places_themselves(one_place, sell_out, book):
     booking = sell_out(one_place)
     # A place freed behind the service's back (no signal): the public is refused until the
     # mark expires, staff on the phone see the real count.

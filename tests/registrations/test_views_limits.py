@@ -6,21 +6,17 @@ import datetime as dt
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from openday.privacy.models import ConsentStatement
 from openday.registrations import services
 from openday.registrations.forms import RegistrationForm
 from openday.registrations.models import Registration
 from tests import factories
-from tests.registrations.test_views import book, form_data, register_url
+from tests.registrations.test_views import form_data, register_url
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english(client):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+# Assertions read the English source text; Chinese pages are checked where it matters.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def past_sub_event(**fields):
@@ -56,9 +52,9 @@ def test_register_shares_its_limit_with_the_api(client, sub_event, settings):
     assert not Registration.objects.filter(sub_event=sub_event).exists()
 
 
-def test_manage_pages_over_the_address_limit_are_429(client, sub_event, settings):
+def test_manage_pages_over_the_address_limit_are_429(client, sub_event, settings, book):
     settings.OPENDAY_RATELIMIT_MANAGE = "3/60"
-    booking = book("13800138000", sub_event)
+    booking = book(sub_event, "13800138000")
     for _attempt in range(3):
         assert client.get(f"/r/guess-{_attempt}/").status_code == 404
     response = client.get(booking.manage_url)
@@ -107,7 +103,7 @@ def test_register_form_shows_the_stored_consent_statement(client, sub_event):
 
 
 def test_register_form_shows_the_consent_statement_in_chinese_by_default(client, sub_event):
-    client.defaults.pop("HTTP_ACCEPT_LANGUAGE")
+    translation.activate("zh-hans")
     page = client.get(register_url(sub_event)).content.decode()
     assert ConsentStatement.objects.get().text_for("zh-hans") in page
 
@@ -115,11 +111,14 @@ def test_register_form_shows_the_consent_statement_in_chinese_by_default(client,
 @pytest.mark.parametrize(
     "source", [Registration.Source.API, Registration.Source.STAFF, Registration.Source.WEB]
 )
-def test_first_booking_through_any_channel_freezes_the_consent_statement(sub_event, source):
+def test_first_booking_through_any_channel_freezes_the_consent_statement(
+    sub_event, source, django_capture_on_commit_callbacks, book, booked_then_over
+):
     assert not ConsentStatement.objects.exists()
-    booking = services.registration_create(
-        sub_event_id=sub_event.pk, name="王芳", phone="13800138000", source=source
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = services.registration_create(
+            sub_event_id=sub_event.pk, name="王芳", phone="13800138000", source=source
+        )
     statement = ConsentStatement.objects.get()
     assert booking.registration.consent_version == statement.version
 
@@ -127,34 +126,38 @@ def test_first_booking_through_any_channel_freezes_the_consent_statement(sub_eve
 # --- Delete my data -------------------------------------------------------------------
 
 
-def booked_then_over(**kwargs) -> services.Booking:
-    """A booking made ahead, for an activity that has ended since."""
-    sub_event = factories.SubEventFactory()
-    booking = book("13800138000", sub_event, **kwargs)
-    ends = timezone.now() - dt.timedelta(days=1)
-    type(sub_event).objects.filter(pk=sub_event.pk).update(
-        starts_at=ends - dt.timedelta(hours=2), ends_at=ends
-    )
-    return booking
+@pytest.fixture
+def booked_then_over(book):
+    def make(**kwargs) -> services.Booking:
+        """A booking made ahead, for an activity that has ended since."""
+        sub_event = factories.SubEventFactory()
+        booking = book(sub_event, "13800138000", **kwargs)
+        ends = timezone.now() - dt.timedelta(days=1)
+        type(sub_event).objects.filter(pk=sub_event.pk).update(
+            starts_at=ends - dt.timedelta(hours=2), ends_at=ends
+        )
+        return booking
+
+    return make
 
 
 def erase_url(token: str) -> str:
     return reverse("registrations:erase", kwargs={"token": token})
 
 
-def test_manage_page_offers_delete_after_the_activity(client):
+def test_manage_page_offers_delete_after_the_activity(client, booked_then_over):
     booking = booked_then_over()
     page = client.get(booking.manage_url).content.decode()
     assert erase_url(booking.token) in page
 
 
-def test_manage_page_does_not_offer_delete_before_the_activity(client, sub_event):
-    booking = book("13800138000", sub_event)
+def test_manage_page_does_not_offer_delete_before_the_activity(client, sub_event, book):
+    booking = book(sub_event, "13800138000")
     page = client.get(booking.manage_url).content.decode()
     assert erase_url(booking.token) not in page
 
 
-def test_delete_my_data_asks_first_then_erases_and_kills_the_link(client):
+def test_delete_my_data_asks_first_then_erases_and_kills_the_link(client, booked_then_over):
     booking = booked_then_over(email="wang@example.com")
     confirm = client.get(erase_url(booking.token))
     assert confirm.status_code == 200
@@ -171,8 +174,8 @@ def test_delete_my_data_asks_first_then_erases_and_kills_the_link(client):
     assert client.post(erase_url(booking.token)).status_code == 404
 
 
-def test_delete_my_data_before_the_activity_is_refused_with_a_reason(client, sub_event):
-    booking = book("13800138000", sub_event)
+def test_delete_my_data_before_the_activity_is_refused_with_a_reason(client, sub_event, book):
+    booking = book(sub_event, "13800138000")
     response = client.post(erase_url(booking.token), follow=True)
     assert "You can delete your data once the activity is over" in response.content.decode()
     assert Registration.objects.get().phone == "13800138000"
@@ -180,7 +183,7 @@ def test_delete_my_data_before_the_activity_is_refused_with_a_reason(client, sub
     assert Registration.objects.get().anonymised_at is None
 
 
-def test_delete_my_data_needs_csrf():
+def test_delete_my_data_needs_csrf(booked_then_over):
     booking = booked_then_over()
     response = Client(enforce_csrf_checks=True).post(erase_url(booking.token))
     assert response.status_code == 403

@@ -6,19 +6,19 @@ import re
 import pytest
 from django.core import signing
 from django.core.cache import cache
+from django.utils import translation
 
 from openday.privacy.models import PhoneVerification
 from openday.registrations.models import Registration
 from tests.registrations.test_views import form_data, register_url
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 PHONE = "13800138000"
 
 
 @pytest.fixture(autouse=True)
-def _english_and_verification(client, settings):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+def _verification_on(settings):
     settings.OPENDAY_PHONE_VERIFICATION = True
 
 
@@ -90,7 +90,7 @@ def test_register_with_a_wrong_code_says_so_and_books_nothing(client, sub_event,
 
 
 def test_register_wrong_code_message_is_chinese_by_default(client, sub_event, sms_outbox):
-    client.defaults.pop("HTTP_ACCEPT_LANGUAGE")
+    translation.activate("zh-hans")
     pending = pending_of(first_step(client, sub_event))
     response = client.post(register_url(sub_event), {"pending": pending, "code": "12"})
     assert "验证码" in response.content.decode()

@@ -3,7 +3,7 @@
 import sys
 import threading
 
-from openday.registrations.phone import mask_phone
+from openday.core.phone import mask_phone
 
 from .base import BaseSmsBackend, SmsMessage
 

@@ -1,9 +1,10 @@
-"""The one rate limiter for booking and other forms people can repeat: counters in Django's
-cache, so that with Redis as the cache the limits hold across every app server.
+"""Rate limits for booking and other forms people can repeat, through django-ratelimit:
+counters in Django's cache, so that with Redis as the cache the limits hold across every
+app server.
 
 Use it from any view, before doing the work:
 
-    from openday.registrations import ratelimit
+    from openday.core import ratelimit
 
     wait = ratelimit.retry_after(request, phone=form_phone, scope="booking")
     if wait is not None:
@@ -16,12 +17,10 @@ HTML registration form share the scope "booking", so one person cannot double th
 allowance by switching between them; other forms (suggestions) pass their own scope.
 `too_many_requests(wait)` builds the plain 429 response for views that need one.
 
-Limits are "count/seconds" fixed windows from the settings OPENDAY_RATELIMIT_ADDRESS
+Limits are "count/seconds" windows from the settings OPENDAY_RATELIMIT_ADDRESS
 (generous: thousands of people may share one address behind a carrier-grade NAT) and
 OPENDAY_RATELIMIT_PHONE. OPENDAY_RATELIMIT=off turns every limit off (benchmarks only).
-Addresses come from `openday.privacy.network.client_ip` (the connecting address, or behind
-OPENDAY_TRUSTED_PROXY_COUNT trusted proxies the one they saw); IPv6 clients are counted
-per /64, the block one household or phone gets.
+Addresses are counted by `client_address`, the one key for them.
 
 If the cache is down, requests are let through (and the failure logged): a broken Redis
 must not close registration for everyone.
@@ -31,18 +30,15 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import math
-import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django_ratelimit.core import get_usage, is_ratelimited
 
-from openday.privacy.network import client_ip
-
-from .phone import normalise_phone, phone_digest
+from openday.core.network import client_ip
+from openday.core.phone import normalise_phone, phone_digest
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +50,8 @@ def parse_rate(rate: str) -> tuple[int, int]:
 
 
 def client_address(request: HttpRequest) -> str:
-    """The address to count: see the module docstring for proxies and IPv6."""
+    """The address to count: the client behind trusted proxies (`client_ip`); IPv6
+    clients per /64, the block one household or phone gets."""
     address = client_ip(request)
     try:
         ip = ipaddress.ip_address(address)
@@ -67,24 +64,12 @@ def client_address(request: HttpRequest) -> str:
     return str(ip)
 
 
-def _hit(key: str, rate: str, now: float) -> int | None:
-    """Count one attempt under `key`; the seconds left in the window when over the limit."""
-    limit, window = parse_rate(rate)
-    bucket = int(now // window)
-    cache_key = f"openday:rl:{key}:{bucket}"
-    # add() is atomic and only sets a missing key; incr() is atomic in Redis and in
-    # local memory. The key outlives its window a little so a late incr() never fails.
-    if cache.add(cache_key, 1, timeout=window + 5):
-        count = 1
-    else:
-        try:
-            count = cache.incr(cache_key)
-        except ValueError:  # expired between add() and incr()
-            cache.add(cache_key, 1, timeout=window + 5)
-            count = 1
-    if count <= limit:
-        return None
-    return max(1, math.ceil((bucket + 1) * window - now))
+def address_key(group: str, request: HttpRequest) -> str:
+    return client_address(request)
+
+
+def _fixed_key(value: str):
+    return lambda group, request: value
 
 
 def limit_hit(key: str, *, limit: int, window_seconds: int) -> bool:
@@ -94,7 +79,13 @@ def limit_hit(key: str, *, limit: int, window_seconds: int) -> bool:
     if not settings.OPENDAY_RATELIMIT:
         return True
     try:
-        return _hit(key, f"{limit}/{window_seconds}", time.time()) is None
+        return not is_ratelimited(
+            None,
+            group="openday",
+            key=_fixed_key(key),
+            rate=(limit, window_seconds),
+            increment=True,
+        )
     except Exception:
         logger.exception("rate limiter cache unavailable; letting the request through")
         return True
@@ -112,30 +103,43 @@ def retry_after(
     for scopes that need a tighter limit per address. See the module docstring."""
     if not settings.OPENDAY_RATELIMIT:
         return None
-    now = time.time()
-    keys = [
-        (
-            f"{scope}:addr:{client_address(request)}",
-            address_rate or settings.OPENDAY_RATELIMIT_ADDRESS,
-        )
-    ]
+    limits = [(f"{scope}:addr", address_key, address_rate or settings.OPENDAY_RATELIMIT_ADDRESS)]
     if phone:
         try:
             normal = normalise_phone(phone)
         except ValidationError:
             normal = None
         if normal:
-            keys.append((f"{scope}:phone:{phone_digest(normal)}", settings.OPENDAY_RATELIMIT_PHONE))
+            limits.append(
+                (
+                    f"{scope}:phone",
+                    _fixed_key(phone_digest(normal)),
+                    settings.OPENDAY_RATELIMIT_PHONE,
+                )
+            )
     waits = []
     try:
-        for key, rate in keys:
-            wait = _hit(key, rate, now)
-            if wait is not None:
-                waits.append(wait)
+        for group, key, rate in limits:
+            usage = get_usage(request, group=group, key=key, rate=parse_rate(rate), increment=True)
+            if usage is not None and usage["should_limit"]:
+                waits.append(max(1, usage["time_left"]))
     except Exception:
         logger.exception("rate limiter cache unavailable; letting the request through")
         return None
     return max(waits) if waits else None
+
+
+def phone_window_seconds_left(phone: str, *, scope: str = "booking") -> int:
+    """Seconds until the current window of `phone` ends; counts nothing. Each key's window
+    ends at its own moment (django-ratelimit spreads them), so a benchmark that must count
+    within one window asks here."""
+    usage = get_usage(
+        None,
+        group=f"{scope}:phone",
+        key=_fixed_key(phone_digest(normalise_phone(phone))),
+        rate=parse_rate(settings.OPENDAY_RATELIMIT_PHONE),
+    )
+    return usage["time_left"] if usage is not None else 0
 
 
 def too_many_requests(wait: int) -> HttpResponse:

@@ -2,7 +2,7 @@ import pytest
 from django.core.cache import cache
 from django.test import RequestFactory
 
-from openday.registrations import ratelimit
+from openday.core import ratelimit
 
 
 @pytest.fixture(autouse=True)
@@ -80,3 +80,10 @@ def test_too_many_requests_response_has_retry_after():
     assert response.status_code == 429
     assert response["Retry-After"] == "42"
     assert "42" in response.content.decode()
+
+
+def test_phone_window_seconds_left_counts_nothing():
+    for _ in range(5):
+        assert 0 <= ratelimit.phone_window_seconds_left("13800138000") <= 600
+    assert ratelimit.retry_after(request_from("198.51.100.1"), phone="13800138000") is None
+    assert ratelimit.retry_after(request_from("198.51.100.2"), phone="13800138000") is None

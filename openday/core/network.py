@@ -23,7 +23,7 @@ def client_ip(request: HttpRequest) -> str:
     left were written by the client itself and are never trusted. With no trusted proxy,
     or a malformed header, the answer is REMOTE_ADDR.
 
-    Rate limits (django-ratelimit's RATELIMIT_IP_META_KEY) and the login lockout
+    The rate limits (through `ratelimit.client_address`) and the login lockout
     (AXES_CLIENT_IP_CALLABLE) both call this.
     """
     remote_addr = _valid_ip(request.META.get("REMOTE_ADDR", "")) or "0.0.0.0"  # noqa: S104

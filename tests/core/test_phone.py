@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from openday.registrations.phone import mask_phone, normalise_phone
+from openday.core.phone import mask_phone, normalise_phone
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from django.test import RequestFactory
 from hypothesis import given
 from hypothesis import strategies as st
 
-from openday.privacy.network import client_ip
+from openday.core.network import client_ip
 
 
 def request_from(remote_addr, forwarded=None):
