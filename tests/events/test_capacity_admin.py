@@ -4,7 +4,6 @@ that open move the waiting list at once."""
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
 
 from openday.registrations import services
 from openday.registrations.models import Registration, RegistrationLog
@@ -15,10 +14,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _english(client):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    yield
-    translation.deactivate()
+def _english(english):
+    pass
 
 
 def book(sub_event, phone, party_size=1):

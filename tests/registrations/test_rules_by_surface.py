@@ -9,7 +9,7 @@ import json
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from openday.registrations import services
 from openday.registrations.models import Registration, RegistrationLog
@@ -19,18 +19,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _english_and_unlimited(client, settings):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+def _english_and_unlimited(english, settings):
     settings.OPENDAY_RATELIMIT = False
-    yield
-    # The last request's language stays active in this thread: back to the default.
-    translation.deactivate()
-
-
-def book(sub_event, phone="13800138000", **kwargs) -> services.Booking:
-    return services.registration_create(
-        sub_event_id=sub_event.pk, name="李雷", phone=phone, **kwargs
-    )
 
 
 def started(sub_event, minutes=5):
@@ -94,7 +84,7 @@ def admin_cancel(client, booking):
 # --- cancelling -------------------------------------------------------------------------
 
 
-def test_service_refuses_a_person_cancelling_after_the_start(sub_event):
+def test_service_refuses_a_person_cancelling_after_the_start(sub_event, book):
     booking = book(sub_event)
     started(sub_event)
     with pytest.raises(services.CancellationClosed) as refusal:
@@ -104,14 +94,14 @@ def test_service_refuses_a_person_cancelling_after_the_start(sub_event):
 
 
 @pytest.mark.parametrize("cancel", [web_cancel, api_cancel])
-def test_a_person_may_cancel_before_the_start_on_every_surface(client, sub_event, cancel):
+def test_a_person_may_cancel_before_the_start_on_every_surface(client, sub_event, cancel, book):
     booking = book(sub_event)
     cancel(client, booking)
     assert Registration.objects.get().status == "cancelled"
 
 
 @pytest.mark.parametrize("cancel", [web_cancel, api_cancel])
-def test_a_person_may_not_cancel_once_started_on_any_surface(client, sub_event, cancel):
+def test_a_person_may_not_cancel_once_started_on_any_surface(client, sub_event, cancel, book):
     booking = book(sub_event)
     started(sub_event)
     response = cancel(client, booking)
@@ -124,7 +114,7 @@ def test_a_person_may_not_cancel_once_started_on_any_surface(client, sub_event, 
         assert "Cancel my registration" not in page
 
 
-def test_manage_page_offers_cancelling_only_before_the_start(client, sub_event):
+def test_manage_page_offers_cancelling_only_before_the_start(client, sub_event, book):
     booking = book(sub_event)
     manage = reverse("registrations:manage", kwargs={"token": booking.token})
     assert "Cancel my registration" in client.get(manage).content.decode()
@@ -135,7 +125,7 @@ def test_manage_page_offers_cancelling_only_before_the_start(client, sub_event):
 
 
 def test_staff_may_cancel_on_someones_behalf_until_the_activity_ends(
-    admin_client, superuser, sub_event
+    admin_client, superuser, sub_event, book
 ):
     booking = book(sub_event)
     started(sub_event)
@@ -192,7 +182,7 @@ def test_a_blank_name_is_refused_on_every_surface(admin_client, sub_event, surfa
         assert "name" in response.context["form"].errors
 
 
-def test_service_normalises_what_no_form_cleaned(sub_event):
+def test_service_normalises_what_no_form_cleaned(sub_event, book):
     factories.InvitationFactory(sub_event=sub_event, code="ABCDEFGHJKMNPQRT")
     booking = book(sub_event, invitation_code="abcd efgh-jkmn ｐｑｒｔ")
     assert booking.registration.invitation.code == "ABCDEFGHJKMNPQRT"
@@ -226,7 +216,7 @@ def test_a_staff_booking_is_recorded_with_the_staff_member(admin_client, superus
 
 
 @pytest.mark.parametrize("cancel", [web_cancel, api_cancel])
-def test_cancelling_and_the_promotion_it_causes_are_recorded(client, cancel):
+def test_cancelling_and_the_promotion_it_causes_are_recorded(client, cancel, book):
     sub_event = factories.SubEventFactory(capacity=1)
     first = book(sub_event)
     waiting = book(sub_event, phone="13900139000").registration
@@ -238,7 +228,7 @@ def test_cancelling_and_the_promotion_it_causes_are_recorded(client, cancel):
     assert history(waiting)[-1] == ("promoted", "system", None)
 
 
-def test_scheduler_promotions_are_recorded_as_the_systems(sub_event):
+def test_scheduler_promotions_are_recorded_as_the_systems(sub_event, book):
     sub_event.capacity = 1
     sub_event.save()
     book(sub_event)
@@ -249,7 +239,7 @@ def test_scheduler_promotions_are_recorded_as_the_systems(sub_event):
     assert history(waiting)[-1] == ("promoted", "system", None)
 
 
-def test_move_and_check_in_record_the_staff_member(superuser):
+def test_move_and_check_in_record_the_staff_member(superuser, book):
     source, target = factories.SubEventFactory.create_batch(2)
     registration = book(source).registration
     services.registration_move(
@@ -267,7 +257,7 @@ def test_move_and_check_in_record_the_staff_member(superuser):
     )
 
 
-def test_a_refused_change_leaves_no_record(sub_event):
+def test_a_refused_change_leaves_no_record(sub_event, book):
     booking = book(sub_event)
     started(sub_event)
     with pytest.raises(services.CancellationClosed):
@@ -275,7 +265,7 @@ def test_a_refused_change_leaves_no_record(sub_event):
     assert history(booking.registration) == [("created", "person", None)]
 
 
-def test_staff_see_the_history_on_the_registration_page(admin_client, superuser, sub_event):
+def test_staff_see_the_history_on_the_registration_page(admin_client, superuser, sub_event, book):
     booking = book(sub_event)
     services.registration_cancel(registration=booking.registration, by_staff=superuser)
     page = admin_client.get(
@@ -289,7 +279,7 @@ def test_staff_see_the_history_on_the_registration_page(admin_client, superuser,
 # --- one place at a time ----------------------------------------------------------------
 
 
-def same_hour_pair():
+def same_hour_pair(book):
     """Two activities at the same hour, the first booked by 138 0013 8000."""
     first = factories.SubEventFactory()
     second = factories.SubEventFactory(starts_at=first.starts_at + dt.timedelta(hours=1))
@@ -304,8 +294,8 @@ def refusal_of(response):
 
 
 @pytest.mark.parametrize("surface", [web_book, api_book, admin_book])
-def test_an_overlapping_booking_is_refused_on_every_surface(admin_client, surface):
-    _, second = same_hour_pair()
+def test_an_overlapping_booking_is_refused_on_every_surface(admin_client, surface, book):
+    _, second = same_hour_pair(book)
     response = surface(admin_client, second)
     expected = 409 if surface is api_book else 200
     assert refusal_of(response) == (expected, "overlap")
@@ -313,7 +303,7 @@ def test_an_overlapping_booking_is_refused_on_every_surface(admin_client, surfac
 
 
 @pytest.mark.parametrize("surface", [web_book, api_book, admin_book])
-def test_back_to_back_activities_do_not_overlap(admin_client, surface):
+def test_back_to_back_activities_do_not_overlap(admin_client, surface, book):
     first = factories.SubEventFactory()
     book(first)
     after = factories.SubEventFactory(starts_at=first.ends_at)
@@ -321,37 +311,37 @@ def test_back_to_back_activities_do_not_overlap(admin_client, surface):
     assert Registration.objects.filter(sub_event=after).exists()
 
 
-def test_a_cancelled_place_or_activity_does_not_count(client, sub_event):
-    first, second = same_hour_pair()
+def test_a_cancelled_place_or_activity_does_not_count(client, sub_event, book):
+    first, second = same_hour_pair(book)
     services.registration_cancel(registration=Registration.objects.get(sub_event=first))
     api_book(client, second)
     assert Registration.objects.active().filter(sub_event=second).exists()
 
 
-def test_staff_may_override_the_overlap_rule(admin_client, superuser):
-    _, second = same_hour_pair()
+def test_staff_may_override_the_overlap_rule(admin_client, superuser, book):
+    _, second = same_hour_pair(book)
     response = admin_book(admin_client, second, allow_overlap="on")
     assert response.status_code == 302
     registration = Registration.objects.get(sub_event=second)
     assert registration.created_by == superuser
 
 
-def test_the_public_cannot_override_the_overlap_rule():
-    _, second = same_hour_pair()
+def test_the_public_cannot_override_the_overlap_rule(book):
+    _, second = same_hour_pair(book)
     with pytest.raises(services.OverlappingRegistration):
         book(second, allow_overlap=True)
 
 
 @pytest.mark.parametrize("surface", [web_book, api_book, admin_book])
-def test_the_setting_turns_the_overlap_rule_off(admin_client, settings, surface):
+def test_the_setting_turns_the_overlap_rule_off(admin_client, settings, surface, book):
     settings.OPENDAY_REFUSE_OVERLAPPING = False
-    _, second = same_hour_pair()
+    _, second = same_hour_pair(book)
     surface(admin_client, second)
     assert Registration.objects.filter(sub_event=second).exists()
 
 
-def test_moving_into_an_overlap_is_refused_unless_staff_override(admin_client):
-    first, second = same_hour_pair()
+def test_moving_into_an_overlap_is_refused_unless_staff_override(admin_client, book):
+    first, second = same_hour_pair(book)
     elsewhere = factories.SubEventFactory(starts_at=first.starts_at + dt.timedelta(days=1))
     moving = book(elsewhere).registration
     data = {

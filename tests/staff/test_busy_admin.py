@@ -8,7 +8,6 @@ import threading
 import pytest
 from django.db import connection, transaction
 from django.urls import reverse
-from django.utils import translation
 
 from openday.events.models import SubEvent
 from openday.registrations.models import Registration
@@ -52,10 +51,8 @@ def held_lock(sub_event):
 
 
 @pytest.fixture(autouse=True)
-def _english(client):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    yield
-    translation.deactivate()
+def _english(english):
+    pass
 
 
 def test_admin_add_registration_says_busy_when_the_lock_wait_runs_out(admin_client):
