@@ -79,6 +79,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "openday.privacy.middleware.PermissionsPolicyMiddleware",
+    # A view that loses the database answers 503, not 500 (openday.core.outage).
+    "openday.core.outage.DatabaseOutageMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -131,9 +133,24 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL") or "locmem://"
 
 
+# Redis answers in well under a millisecond on a LAN: a call that takes longer than this
+# (seconds) is treated as Redis failing, and the process leaves Redis alone for
+# OPENDAY_CACHE_RETRY_SECONDS, answering from the database (openday.core.cache).
+OPENDAY_CACHE_TIMEOUT = float(os.environ.get("OPENDAY_CACHE_TIMEOUT", "0.25"))
+OPENDAY_CACHE_RETRY_SECONDS = float(os.environ.get("OPENDAY_CACHE_RETRY_SECONDS", "5"))
+
+
 def cache_config(url: str) -> dict:
     if url.startswith(("redis://", "rediss://", "unix://")):
-        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        return {
+            "BACKEND": "openday.core.cache.ResilientRedisCache",
+            "LOCATION": url,
+            "OPTIONS": {
+                "socket_timeout": OPENDAY_CACHE_TIMEOUT,
+                "socket_connect_timeout": OPENDAY_CACHE_TIMEOUT,
+                "RETRY_SECONDS": OPENDAY_CACHE_RETRY_SECONDS,
+            },
+        }
     if url.startswith("dummy://"):
         return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
     return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "openday"}
@@ -143,15 +160,10 @@ CACHES = {"default": cache_config(CACHE_URL)}
 CACHE_IS_SHARED = CACHES["default"]["BACKEND"].endswith("RedisCache")
 
 # --- Sessions -------------------------------------------------------------------------
-# Sessions live in the database, which every app server shares. With Redis they are also
-# cached there (reads skip the database); never in a per-process cache, where a logout on
-# one server would not reach the others.
-SESSION_ENGINE = os.environ.get(
-    "SESSION_ENGINE",
-    "django.contrib.sessions.backends.cached_db"
-    if CACHE_IS_SHARED
-    else "django.contrib.sessions.backends.db",
-)
+# Sessions live in the database, which every app server shares, and nowhere else: a
+# session cached in Redis would be lost with Redis, or, after an outage during which a
+# logout could not reach the cache, come back to life from it.
+SESSION_ENGINE = os.environ.get("SESSION_ENGINE", "django.contrib.sessions.backends.db")
 
 # --- Internationalisation -------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -210,7 +222,15 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
-EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_SSL_CERTFILE = os.environ.get("EMAIL_SSL_CERTFILE") or None
+EMAIL_SSL_KEYFILE = os.environ.get("EMAIL_SSL_KEYFILE") or None
+# Seconds a mail server may take to answer before the message is tried again later: a
+# hanging server then holds a worker this long per message, not for ever.
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "10"))
+# For EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend.
+EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH", BASE_DIR / "sent-mail"))
+EMAIL_SUBJECT_PREFIX = os.environ.get("EMAIL_SUBJECT_PREFIX", "[Open Day] ")
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend"
@@ -218,7 +238,10 @@ EMAIL_BACKEND = os.environ.get(
     else "django.core.mail.backends.console.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Open Day <noreply@localhost>")
-SERVER_EMAIL = DEFAULT_FROM_EMAIL
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+# The first wait before a message that could not be sent is tried again; each next wait
+# is four times longer (openday.registrations.notifications).
+OPENDAY_MAIL_RETRY_SECONDS = int(os.environ.get("OPENDAY_MAIL_RETRY_SECONDS", "30"))
 
 # --- Background tasks -----------------------------------------------------------------
 # "immediate" runs a task inside the request (local use, tests); "database" queues it for
@@ -233,6 +256,10 @@ TASKS = {
         )
     }
 }
+
+# A task RUNNING for longer than this is taken to be abandoned by a worker that died, and
+# run again (`manage.py task_worker`, openday.core.worker); far above any task's length.
+OPENDAY_TASK_LEASE_SECONDS = int(os.environ.get("OPENDAY_TASK_LEASE_SECONDS", "900"))
 
 # --- Security -------------------------------------------------------------------------
 # Production (DEBUG off) is safe by default: HTTPS only, HSTS, secure cookies. `.env.example`

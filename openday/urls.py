@@ -30,6 +30,8 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
+handler500 = "openday.views.server_error"
+
 admin.site.site_header = _("Open Day administration")
 # Password, then a one-time code for staff who enrolled an authenticator app.
 admin.site.login_form = StaffLoginForm

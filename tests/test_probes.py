@@ -11,9 +11,24 @@ def test_healthz_answers_without_the_database(client, django_assert_num_queries)
 
 
 @pytest.mark.django_db
-def test_readyz_answers_when_the_database_does(client):
+def test_readyz_reports_each_dependency(client):
     response = client.get("/readyz")
-    assert (response.status_code, response.content) == (200, b"ok")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["database"] == {"status": "ok"}
+    assert body["cache"]["status"] == "ok"
+    assert body["task_queue"]["status"] == "ok"
+
+
+@pytest.mark.django_db
+def test_readyz_counts_the_queued_tasks(client, settings):
+    from openday.registrations.notifications import send_registration_email
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    send_registration_email.using(backend="default").enqueue(1, "confirmed")
+    queue = client.get("/readyz").json()["task_queue"]
+    assert (queue["backend"], queue["ready"], queue["running"]) == ("database", 1, 0)
 
 
 @pytest.mark.django_db
@@ -24,4 +39,6 @@ def test_readyz_is_503_when_the_database_fails(client, monkeypatch):
         raise DatabaseError("down")
 
     monkeypatch.setattr(CursorWrapper, "execute", fail)
-    assert client.get("/readyz").status_code == 503
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["database"]["status"] == "unavailable"

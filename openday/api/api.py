@@ -10,17 +10,18 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Path, Query, Status
+from ninja import Header, NinjaAPI, Path, Query, Status
 from ninja.decorators import decorate_view
 from ninja.errors import HttpError, ValidationError
 
 from openday.core import ratelimit
 from openday.core.conditional import etag_from_content
 from openday.core.network import client_ip
+from openday.core.outage import OUTAGE_ERRORS, unavailable_response
 from openday.events.models import Event, SubEvent
 from openday.events.pages import cache_public_page
 from openday.privacy import verification
-from openday.registrations import services
+from openday.registrations import idempotency, services
 from openday.registrations.models import Registration
 
 from .schemas import (
@@ -44,7 +45,9 @@ api = NinjaAPI(
     version="1",
     description=(
         "The public programme of the open day and registration for its activities. "
-        "Errors carry a stable `code`; `message` follows Accept-Language."
+        "Errors carry a stable `code`; `message` follows Accept-Language. While the "
+        "database cannot be reached, every answer is `503` with `Retry-After` and `code` "
+        "`unavailable`."
     ),
     urls_namespace="api",
 )
@@ -120,6 +123,15 @@ def not_found(request: HttpRequest, exc: Http404):
     return api.create_response(
         request, {"code": "not_found", "message": _("Not found.")}, status=404
     )
+
+
+def database_unavailable(request: HttpRequest, exc: Exception):
+    # Also with DEBUG on, where ninja would answer a traceback as text.
+    return unavailable_response(request, exc)
+
+
+for _outage_error in OUTAGE_ERRORS:
+    api.add_exception_handler(_outage_error, database_unavailable)
 
 
 @api.exception_handler(HttpError)
@@ -330,6 +342,7 @@ FIELD_OF_REFUSAL = {
         201: RegistrationCreatedOut,
         409: ErrorOut,
         429: RateLimitedOut,
+        503: ErrorOut,
         **BODY_ERRORS,
     },
     tags=["registration"],
@@ -338,16 +351,34 @@ def create_registration(
     request: HttpRequest,
     payload: RegistrationIn,
     id: int = Path(..., ge=1, le=MAX_ID),  # noqa: A002
+    idempotency_key: str = Header(
+        "",
+        alias="Idempotency-Key",
+        max_length=idempotency.KEY_MAX_LENGTH,
+        pattern=r"^[\x21-\x7e]*$",
+        description=(
+            "Optional, recommended: a random value (a UUID) made once per booking the "
+            "client means to make. The same key sent again within a day for the same "
+            "activity and phone number gets the first `201` again (same reference, "
+            "status, token and manage_url) instead of `409 duplicate`, so a client whose "
+            "answer was lost can retry safely. Refusals are not remembered."
+        ),
+    ),
 ):
     """Register for an activity. `201` with `status` confirmed or waitlisted; `409` with
     `code` full, duplicate, closed, suspended or overlap (the number holds a place at
     another activity at the same time); `422` with messages per field (among
     them `verification_code` when the site checks phone numbers); `429`
     with Retry-After and `code` rate_limited (too many attempts from one client or for
-    one phone) or busy (the database could not take the booking in time)."""
+    one phone) or busy (the database could not take the booking in time); `503` with
+    Retry-After and `code` unavailable while the database cannot be reached (nothing
+    was booked: retry, with the same `Idempotency-Key`)."""
     wait = ratelimit.retry_after(request, phone=payload.phone, scope="booking")
     if wait is not None:
         return _rate_limited(request, wait)
+    earlier = idempotency.earlier_answer(key=idempotency_key, sub_event_id=id, phone=payload.phone)
+    if earlier is not None:
+        return Status(201, _created(request, earlier))
     if verification.verification_required():
         # Just before the booking and outside any transaction: a wrong guess stays counted.
         if not payload.verification_code.strip():
@@ -368,6 +399,7 @@ def create_registration(
             language=request.LANGUAGE_CODE,
             needs=payload.needs,
             needs_note=payload.needs_note,
+            idempotency_key=idempotency_key,
         )
     except SubEvent.DoesNotExist as error:
         raise Http404 from error
@@ -387,16 +419,33 @@ def create_registration(
         # Refusals about one field of the input: reported like any other invalid field.
         return Status(422, _invalid({FIELD_OF_REFUSAL[error.code]: [str(error.message)]}))
     except services.BookingError as error:
+        # The same request twice at once: the first may have booked while this one waited.
+        earlier = idempotency.earlier_answer(
+            key=idempotency_key, sub_event_id=id, phone=payload.phone
+        )
+        if earlier is not None:
+            return Status(201, _created(request, earlier))
         return Status(409, {"code": error.code, "message": str(error.message)})
     return Status(
         201,
-        {
-            "reference": booking.registration.reference,
-            "status": booking.registration.status,
-            "token": booking.token,
-            "manage_url": request.build_absolute_uri(booking.manage_url),
-        },
+        _created(
+            request,
+            idempotency.Answer(
+                reference=booking.registration.reference,
+                status=booking.registration.status,
+                token=booking.token,
+            ),
+        ),
     )
+
+
+def _created(request: HttpRequest, answer: idempotency.Answer) -> dict:
+    return {
+        "reference": answer.reference,
+        "status": answer.status,
+        "token": answer.token,
+        "manage_url": request.build_absolute_uri(answer.manage_url),
+    }
 
 
 TOKEN = Path(..., min_length=1, max_length=128)

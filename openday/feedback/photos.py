@@ -10,6 +10,7 @@ a 1200 px version for galleries. Pages only read these files; they never resize.
 from __future__ import annotations
 
 import io
+import logging
 import uuid
 from dataclasses import dataclass
 
@@ -30,6 +31,9 @@ WEB_WIDTH = 1200
 # The kept copy is limited too: nobody needs a 50-megapixel original on a public site.
 FULL_SIDE = 2400
 JPEG_QUALITY = 84
+
+
+logger = logging.getLogger(__name__)
 
 
 class PhotoRejected(ValidationError):
@@ -144,15 +148,29 @@ def photo_process(upload) -> ProcessedPhoto:
     )
 
 
-def _save(photo, processed: ProcessedPhoto) -> None:
+def _save(photo, processed: ProcessedPhoto, written: list[tuple]) -> None:
+    """Store the three files and the row. Each file's storage and name goes into
+    `written` before it is written, so that a failure halfway can remove them all."""
     stem = uuid.uuid4().hex
-    photo.image.save(f"{stem}.jpg", ContentFile(processed.full), save=False)
-    photo.web_image.save(f"{stem}-{WEB_WIDTH}.jpg", ContentFile(processed.web), save=False)
-    photo.thumbnail.save(
-        f"{stem}-{THUMBNAIL_WIDTH}.jpg", ContentFile(processed.thumbnail), save=False
-    )
+    for field, name, content in (
+        (photo.image, f"{stem}.jpg", processed.full),
+        (photo.web_image, f"{stem}-{WEB_WIDTH}.jpg", processed.web),
+        (photo.thumbnail, f"{stem}-{THUMBNAIL_WIDTH}.jpg", processed.thumbnail),
+    ):
+        # The name the storage will write (fresh uuid stems: nothing is there yet).
+        written.append((field.storage, field.field.generate_filename(photo, name)))
+        field.save(name, ContentFile(content), save=False)
     photo.width, photo.height = processed.width, processed.height
     photo.save()
+
+
+def _remove(written: list[tuple]) -> None:
+    for storage, name in written:
+        try:
+            if storage.exists(name):
+                storage.delete(name)
+        except OSError:
+            logger.exception("could not remove %s after a failed upload", name)
 
 
 def photos_create(*, event, sub_event=None, uploads, caption: str = "", credit: str = ""):
@@ -180,16 +198,32 @@ def photos_create(*, event, sub_event=None, uploads, caption: str = "", credit: 
         .first()
         or 0
     )
-    photos = []
-    with transaction.atomic():
-        for offset, result in enumerate(processed, start=1):
-            photo = Photo(
-                event=event,
-                sub_event=sub_event,
-                caption=caption,
-                credit=credit,
-                sort_order=min(last + offset, 32767),
-            )
-            _save(photo, result)
-            photos.append(photo)
+    photos, written = [], []
+    try:
+        with transaction.atomic():
+            for offset, result in enumerate(processed, start=1):
+                photo = Photo(
+                    event=event,
+                    sub_event=sub_event,
+                    caption=caption,
+                    credit=credit,
+                    sort_order=min(last + offset, 32767),
+                )
+                _save(photo, result, written)
+                photos.append(photo)
+    except OSError as error:
+        # A full, read-only or unreachable media storage: no row was kept (the
+        # transaction rolled back), and no file may be either, not even half a one.
+        logger.error("photo upload could not be stored: %s", error)
+        _remove(written)
+        raise PhotoRejected(
+            _(
+                "The photos could not be stored: the server's storage is full or cannot "
+                "be written. Nothing was saved. Please tell the site's operator."
+            ),
+            code="storage",
+        ) from error
+    except BaseException:
+        _remove(written)
+        raise
     return photos

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from openday.core.refusals import Refusal
 from openday.feedback.models import Feedback
+from openday.registrations import idempotency
 from openday.registrations.models import Registration
 
 from .models import PhoneVerification
@@ -76,6 +77,8 @@ def personal_data_purge(
     if dry_run:
         return PurgeResult(ended_before, registrations.count(), feedback.count(), codes.count())
     with transaction.atomic():
+        # Repeatable booking answers live a day; they hold a sealed manage token.
+        idempotency.forget_expired()
         return PurgeResult(
             ended_before,
             _anonymise_registrations(registrations, now),

@@ -299,3 +299,25 @@ class PhoneLock(models.Model):
     class Meta:
         verbose_name = _("phone number lock")
         verbose_name_plural = _("phone number locks")
+
+
+class IdempotentBooking(models.Model):
+    """The first answer to a booking that carried an idempotency key (the API's
+    `Idempotency-Key` header, the form page's hidden token), written in the booking's own
+    transaction: a client whose answer was lost sends the same key again and gets the
+    same answer (`openday.registrations.idempotency`). Neither the key nor the manage
+    token is stored readable: the key as a hash, the token sealed with a key derived from
+    the site's key and the idempotency key."""
+
+    key_hash = models.CharField(max_length=64, unique=True)
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="+", verbose_name=_("registration")
+    )
+    # The status the first answer gave, which later changes (a promotion) do not alter.
+    status = models.CharField(max_length=16)
+    sealed_token = models.TextField()
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("repeatable booking answer")
+        verbose_name_plural = _("repeatable booking answers")

@@ -7,12 +7,14 @@ framework; a broken mail server can delay a message but never loses or blocks a 
 from __future__ import annotations
 
 import logging
+import smtplib
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django_tasks import task
 
 from .models import Registration
@@ -23,8 +25,30 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+# Attempts at one message before it is given up (logged as an error); the n-th retry
+# waits OPENDAY_MAIL_RETRY_SECONDS × 4^(n-1), at most MAX_RETRY_DELAY: with the default
+# 30 s, the last attempt comes about nine hours after the first.
+MAX_ATTEMPTS = 7
+MAX_RETRY_DELAY = 4 * 3600
+
+
+def retry_delay(attempt: int) -> int:
+    return min(settings.OPENDAY_MAIL_RETRY_SECONDS * 4 ** (attempt - 1), MAX_RETRY_DELAY)
+
+
+def _permanent(error: Exception) -> bool:
+    """The mail server said no for good (5xx): trying again would get the same answer."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _message in error.recipients.values())
+    return isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500
+
+
 @task()
-def send_registration_email(registration_id: int, kind: str, manage_path: str = "") -> None:
+def send_registration_email(
+    registration_id: int, kind: str, manage_path: str = "", attempt: int = 1
+) -> None:
+    """Send one message. A mail server that refuses for now, hangs (EMAIL_TIMEOUT) or
+    cannot be reached costs a retry later, with backoff, never the message."""
     registration = (
         Registration.objects.select_related("sub_event__event", "sub_event__venue")
         .filter(pk=registration_id)
@@ -44,7 +68,25 @@ def send_registration_email(registration_id: int, kind: str, manage_path: str = 
         html = render_to_string("registrations/email/message.html", context)
     message = EmailMultiAlternatives(subject, text, to=[registration.email])
     message.attach_alternative(html, "text/html")
-    message.send()
+    try:
+        message.send()
+    except (smtplib.SMTPException, OSError) as error:
+        backend = send_registration_email.get_backend()
+        if _permanent(error) or attempt >= MAX_ATTEMPTS or not backend.supports_defer:
+            raise
+        delay = retry_delay(attempt)
+        send_registration_email.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue(
+            registration_id, kind, manage_path, attempt + 1
+        )
+        logger.warning(
+            "%s message for registration %s not sent (%s: %s); attempt %d in %d s",
+            kind,
+            registration_id,
+            type(error).__name__,
+            error,
+            attempt + 1,
+            delay,
+        )
 
 
 def _enqueue(registration: Registration, kind: str, manage_path: str = "") -> None:

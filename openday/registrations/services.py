@@ -34,7 +34,7 @@ from openday.core.phone import normalise_phone, phone_digest
 from openday.core.refusals import Refusal
 from openday.events.models import Invitation, SubEvent
 
-from . import notifications, sold_out
+from . import idempotency, notifications, sold_out
 from .models import (
     NoShowPardon,
     PhoneLock,
@@ -475,6 +475,7 @@ def registration_create(
     allow_overlap: bool = False,
     needs: Sequence[str] = (),
     needs_note: str = "",
+    idempotency_key: str = "",
 ) -> Booking:
     """Book `party_size` places on a sub-event, or put the party on its waiting list.
 
@@ -485,6 +486,9 @@ def registration_create(
     The no-show rule applies to people booking for themselves; staff registering someone
     on their behalf decide for themselves (and can lift a suspension for good). Staff may
     also book a place that overlaps another of the same number (`allow_overlap`).
+
+    With an `idempotency_key`, the answer is kept in the same transaction, so that the
+    same request sent again gets it back (`idempotency.earlier_answer`).
     """
     phone = normalise_phone(phone)
     name = normalise_name(name)
@@ -572,6 +576,8 @@ def registration_create(
             party_size=party_size,
             invited=invitation is not None,
         )
+        if idempotency_key:
+            idempotency.remember(key=idempotency_key, registration=registration, token=token)
         booking = Booking(registration=registration, token=token)
         transaction.on_commit(lambda: _after_booking(booking))
     return booking

@@ -10,7 +10,6 @@ import segno
 from django.conf import settings
 from django.contrib import messages
 from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -27,7 +26,7 @@ from openday.events.models import Notice, SubEvent
 from openday.privacy import retention, verification
 from openday.privacy.consent import consent_text_current
 
-from . import services
+from . import idempotency, services
 from .forms import RegistrationForm
 from .models import Registration
 
@@ -38,28 +37,21 @@ FORM_STATES = {
     SubEvent.Availability.WAITLIST,
     SubEvent.Availability.INVITATION_ONLY,
 }
-# How long a submitted form page keeps leading to the booking it made (double clicks,
-# reloads). The cache holds the manage token that long, server-side only.
-FORM_TOKEN_SECONDS = 15 * 60
 
 
-def _form_token_key(form_token: str) -> str:
-    return f"openday:registration-form:{form_token}"
+def _form_key(form_token: str) -> str:
+    # The form page's hidden token is the idempotency key of the bookings made from it.
+    return f"form:{form_token}" if form_token else ""
 
 
-def _booked_with(form_token: str, phone: str) -> str | None:
+def _booked_with(sub_event: SubEvent, form_token: str, phone: str) -> str | None:
     """The manage token of the booking this form page already made for this phone, if
-    any. Another phone from the same page (Back, then a friend's details) is a new
-    booking, not a repeat."""
-    earlier = cache.get(_form_token_key(form_token)) if form_token else None
-    if earlier and earlier["phone"] == phone:
-        return earlier["token"]
-    return None
-
-
-def _remember_booking(form_token: str, phone: str, token: str) -> None:
-    if form_token:
-        cache.set(_form_token_key(form_token), {"phone": phone, "token": token}, FORM_TOKEN_SECONDS)
+    any (kept in the database for a day: `idempotency`). Another phone from the same page
+    (Back, then a friend's details) is a new booking, not a repeat."""
+    earlier = idempotency.earlier_answer(
+        key=_form_key(form_token), sub_event_id=sub_event.pk, phone=phone
+    )
+    return earlier.token if earlier else None
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -123,7 +115,7 @@ def _book(request, sub_event: SubEvent, form: RegistrationForm):
     with the refusal added to the form."""
     form_token = form.cleaned_data["form_token"]
     phone = form.cleaned_data["phone"]
-    earlier = _booked_with(form_token, phone)
+    earlier = _booked_with(sub_event, form_token, phone)
     if earlier:
         return _to_earlier_booking(request, earlier)
     try:
@@ -138,16 +130,16 @@ def _book(request, sub_event: SubEvent, form: RegistrationForm):
             language=get_language(),
             needs=form.cleaned_data["needs"],
             needs_note=form.cleaned_data["needs_note"],
+            idempotency_key=_form_key(form_token),
         )
     except services.BookingError as error:
         # The same page submitted twice: the first submit may have booked while this one
         # waited for the lock.
-        earlier = _booked_with(form_token, phone)
+        earlier = _booked_with(sub_event, form_token, phone)
         if earlier:
             return _to_earlier_booking(request, earlier)
         form.add_booking_error(error)
         return None
-    _remember_booking(form_token, phone, booking.token)
     if booking.registration.status == Registration.Status.CONFIRMED:
         messages.success(request, _("You are registered. This is your ticket."))
     else:
@@ -218,7 +210,7 @@ def _register_post(request, sub_event: SubEvent):
         error = _send_code(request, form)
         return _verify_step(request, sub_event, form, error=error, sent=error is None)
     # The code page sent twice (a double click): the first one spent the code and booked.
-    earlier = _booked_with(form.cleaned_data["form_token"], form.cleaned_data["phone"])
+    earlier = _booked_with(sub_event, form.cleaned_data["form_token"], form.cleaned_data["phone"])
     if earlier:
         return _to_earlier_booking(request, earlier)
     # Checked before the booking and outside any transaction: a wrong guess stays counted.

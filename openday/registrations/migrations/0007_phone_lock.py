@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registrations', '0005_registration_log'),
+        ('registrations', '0006_registration_log'),
     ]
 
     operations = [

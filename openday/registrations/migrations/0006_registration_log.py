@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registrations', '0004_registration_needs_registration_needs_note'),
+        ('registrations', '0005_idempotent_booking'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
