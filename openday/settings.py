@@ -42,7 +42,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "openday.staff.admin_site.OpenDayAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -417,7 +417,7 @@ LOGGING = {
 # Absolute links in e-mails and calendar files start with this.
 OPENDAY_BASE_URL = os.environ.get("OPENDAY_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
-# --- Photos (openday.feedback.photos) --------------------------------------------------
+# --- Photos and every other public image (openday.core.images) --------------------------
 OPENDAY_PHOTO_MAX_BYTES = int(os.environ.get("OPENDAY_PHOTO_MAX_BYTES", 10 * 1024 * 1024))
 OPENDAY_PHOTO_MAX_PIXELS = int(os.environ.get("OPENDAY_PHOTO_MAX_PIXELS", 50_000_000))
 OPENDAY_PHOTO_MIN_SIDE = 200

@@ -73,7 +73,11 @@ class SubEventFactory(factory.django.DjangoModelFactory):
 
     event = factory.SubFactory(EventFactory)
     title = factory.Sequence(lambda n: f"执法体验日{n}")
-    district = factory.SubFactory(DistrictFactory)
+    is_main_venue = False
+    # The main venue belongs to no district (a database constraint).
+    district = factory.Maybe(
+        "is_main_venue", yes_declaration=None, no_declaration=factory.SubFactory(DistrictFactory)
+    )
     venue = factory.SubFactory(VenueFactory)
     format = factory.SubFactory(ActivityFormatFactory)
     starts_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=3))

@@ -5,6 +5,7 @@ sends can cause a 5xx."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from django.db.models import Q
 from django.http import Http404, HttpRequest
@@ -53,7 +54,35 @@ api = NinjaAPI(
 )
 
 NOT_FOUND = {404: NotFoundOut, 422: ValidationErrorOut}
-BODY_ERRORS = {400: ErrorOut, 404: NotFoundOut, 422: ValidationErrorOut}
+BODY_ERRORS = {400: ErrorOut, 404: NotFoundOut, 415: ErrorOut, 422: ValidationErrorOut}
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def json_writes_only(view):
+    """Every write takes `Content-Type: application/json` and nothing else, body or not.
+
+    A web page may send `text/plain`, a form or an empty POST to another site without
+    asking the browser first (a "simple" request), carrying its visitors' cookies and
+    addresses; JSON needs a preflight, which this API never grants. Checked before the
+    request is read, for every operation of the API."""
+
+    @functools.wraps(view)
+    def checked(request: HttpRequest, *args, **kwargs):
+        if request.method in WRITE_METHODS and request.content_type != "application/json":
+            return api.create_response(
+                request,
+                {
+                    "code": "unsupported_media_type",
+                    "message": _("Send the request as JSON, with Content-Type: application/json."),
+                },
+                status=415,
+            )
+        return view(request, *args, **kwargs)
+
+    return checked
+
+
+api.add_decorator(json_writes_only, mode="view")
 
 
 # --- Errors ---------------------------------------------------------------------------
@@ -301,6 +330,7 @@ def get_sub_event(request: HttpRequest, id: int = Path(..., ge=1, le=MAX_ID)):  
         429: RateLimitedOut,
         503: ErrorOut,
         400: ErrorOut,
+        415: ErrorOut,
         422: ValidationErrorOut,
     },
     tags=["registration"],
@@ -470,7 +500,7 @@ def get_registration(request: HttpRequest, token: str = TOKEN):
 
 @api.post(
     "/registrations/{token}/cancel",
-    response={200: RegistrationOut, 409: ErrorOut, 429: RateLimitedOut, **NOT_FOUND},
+    response={200: RegistrationOut, 409: ErrorOut, 415: ErrorOut, 429: RateLimitedOut, **NOT_FOUND},
     tags=["registration"],
 )
 def cancel_registration(request: HttpRequest, token: str = TOKEN):

@@ -160,6 +160,13 @@ class SubEventAdmin(DistrictScopedAdmin):
 
     form = SubEventForm
 
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not scope.sees_all_districts(request.user):
+            # Which activity is the main venue is the city organisers' decision.
+            readonly.append("is_main_venue")
+        return readonly
+
     def get_queryset(self, request):
         # Places left is an annotation (correlated subqueries), so the changelist shows it
         # for every row in the same single query.

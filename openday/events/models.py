@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from openday.core.codes import random_code
+from openday.core.images import CleanImageField
 
 from .programme import ProgrammeQuerySet
 
@@ -83,7 +84,7 @@ class Venue(models.Model):
     longitude = models.DecimalField(
         _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
     )
-    photo = models.ImageField(_("photo"), upload_to="venues/", blank=True)
+    photo = CleanImageField(_("photo"), upload_to="venues/", blank=True)
 
     objects = ProgrammeQuerySet.as_manager()
 
@@ -133,7 +134,7 @@ class Event(models.Model):
     starts_on = models.DateField(_("first day"))
     ends_on = models.DateField(_("last day"))
     description = models.TextField(_("description"), blank=True)
-    cover_image = models.ImageField(_("cover image"), upload_to="events/", blank=True)
+    cover_image = CleanImageField(_("cover image"), upload_to="events/", blank=True)
     is_published = models.BooleanField(_("published"), default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -281,6 +282,9 @@ class SubEventQuerySet(ProgrammeQuerySet):
         )
 
 
+MAIN_VENUE_CITY_WIDE = _("The main venue is city-wide: leave its district empty.")
+
+
 class SubEvent(models.Model):
     class Availability(models.TextChoices):
         AVAILABLE = "available", _("places left")
@@ -382,6 +386,13 @@ class SubEvent(models.Model):
                 | Q(registration_closes_at__gt=F("registration_opens_at")),
                 name="subevent_window_order",
             ),
+            # The main venue is the city's own (its opening ceremony leads the home page):
+            # it belongs to no district, so no district organiser can hold it.
+            models.CheckConstraint(
+                condition=Q(is_main_venue=False) | Q(district__isnull=True),
+                name="subevent_main_venue_city_wide",
+                violation_error_message=MAIN_VENUE_CITY_WIDE,
+            ),
         ]
 
     def __str__(self) -> str:
@@ -389,6 +400,11 @@ class SubEvent(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("events:subevent", kwargs={"event_slug": self.event.slug, "pk": self.pk})
+
+    def clean(self):
+        # Said on the district field (the constraint alone would say it for the whole form).
+        if self.is_main_venue and self.district_id is not None:
+            raise ValidationError({"district": MAIN_VENUE_CITY_WIDE})
 
     @property
     def is_past(self) -> bool:

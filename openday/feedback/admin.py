@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -9,7 +10,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from openday.staff.admin_scope import DistrictScopedAdmin, ScopedRelatedFilter
+from openday.core.phone import mask_phone
+from openday.staff import scope
+from openday.staff.admin_scope import DistrictScopedAdmin, PhoneLookupGuard, ScopedRelatedFilter
+from openday.staff.models import PhoneDisclosure
 
 from .forms import PhotoUploadForm
 from .models import Feedback, Photo
@@ -39,6 +43,16 @@ class FeedbackAdminForm(forms.ModelForm):
             "registration",
         ]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        assignee = self.fields.get("assignee")
+        if assignee is not None and self.instance.assignee_id:
+            # Whoever it is assigned to now stays a valid choice, even if picked by
+            # someone who sees more colleagues.
+            assignee.queryset = assignee.queryset.model.objects.filter(
+                Q(pk__in=assignee.queryset.values("pk")) | Q(pk=self.instance.assignee_id)
+            )
+
     def clean(self):
         data = super().clean()
         if data.get("is_published") and not (data.get("public_reply") or "").strip():
@@ -49,9 +63,10 @@ class FeedbackAdminForm(forms.ModelForm):
 
 
 @admin.register(Feedback)
-class FeedbackAdmin(DistrictScopedAdmin):
+class FeedbackAdmin(PhoneLookupGuard, DistrictScopedAdmin):
     # District organisers see feedback on their districts or their districts' activities.
     district_paths = ("district", "sub_event__district")
+    phone_fields = ("contact_phone",)
     form = FeedbackAdminForm
     list_display = [
         "created_at",
@@ -75,9 +90,24 @@ class FeedbackAdmin(DistrictScopedAdmin):
     list_select_related = ["event", "district", "assignee"]
     search_fields = ["text", "public_reply", "internal_notes"]
     date_hierarchy = "created_at"
-    autocomplete_fields = ["sub_event", "assignee"]
+    autocomplete_fields = ["sub_event"]
     raw_id_fields = ["registration"]
     readonly_fields = ["created_at", "replied_at", "anonymised_at"]
+    # What the citizen sent is their word: staff read it, triage it and reply, but do not
+    # rewrite it.
+    sent_by_citizen = [
+        "event",
+        "sub_event",
+        "district",
+        "category",
+        "rating",
+        "text",
+        "contact_name",
+        "contact_phone",
+        "contact_email",
+        "contact_consent",
+        "registration",
+    ]
     actions = ["publish", "unpublish", "take_on", "close"]
     fieldsets = [
         (
@@ -105,6 +135,58 @@ class FeedbackAdmin(DistrictScopedAdmin):
     @admin.display(description=_("text"))
     def short_text(self, obj):
         return obj.text[:60]
+
+    @admin.display(description=_("contact phone"))
+    def contact_phone_masked(self, obj):
+        return mask_phone(obj.contact_phone) if obj.contact_phone else ""
+
+    def _phone_field(self, request) -> str:
+        # Full numbers only to those allowed to see them (and then recorded).
+        if scope.may_view_full_phone(request.user):
+            return "contact_phone"
+        return "contact_phone_masked"
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        phone = self._phone_field(request)
+        return [
+            (
+                name,
+                {
+                    **options,
+                    "fields": [phone if f == "contact_phone" else f for f in options["fields"]],
+                },
+            )
+            for name, options in fieldsets
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return self.readonly_fields
+        citizen = [
+            self._phone_field(request) if f == "contact_phone" else f for f in self.sent_by_citizen
+        ]
+        return [*self.readonly_fields, *citizen]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "assignee":
+            kwargs["queryset"] = scope.assignable_users(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        context = getattr(response, "context_data", None) or {}
+        feedback = context.get("original")
+        if (
+            response.status_code == 200
+            and feedback is not None
+            and feedback.contact_phone
+            and scope.may_view_full_phone(request.user)
+        ):
+            PhoneDisclosure.objects.create(user=request.user, feedback=feedback)
+        return response
 
     def save_model(self, request, obj, form, change):
         previous = form.initial.get("public_reply", "") if change else ""

@@ -138,9 +138,10 @@ class PhotoQuerySet(ProgrammeQuerySet):
 
 
 class Photo(models.Model):
-    """A photo as served: `image` is a clean copy of the upload (re-encoded, EXIF removed,
-    turned upright), `thumbnail` and `web_image` are the 400 px and 1200 px versions. All
-    three are written once, by `openday.feedback.photos.photo_create`; never per request."""
+    """A photo as served: `image` is a clean copy of the upload (re-encoded from its pixels
+    alone, turned upright), `thumbnail` and `web_image` are the 400 px and 1200 px
+    versions. All three are written once, by `openday.feedback.photos.photos_create`;
+    never per request."""
 
     event = models.ForeignKey(
         "events.Event", verbose_name=_("open day"), on_delete=models.CASCADE, related_name="photos"

@@ -14,7 +14,7 @@ from openday.core.phone import mask_phone, normalise_phone
 from openday.events.models import SubEvent
 from openday.staff import exports, scope
 from openday.staff import services as staff_services
-from openday.staff.admin_scope import DistrictScopedAdmin, ScopedRelatedFilter
+from openday.staff.admin_scope import DistrictScopedAdmin, PhoneLookupGuard, ScopedRelatedFilter
 from openday.staff.models import PhoneDisclosure
 
 from . import services
@@ -169,7 +169,7 @@ class MoveForm(forms.Form):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(DistrictScopedAdmin):
+class RegistrationAdmin(PhoneLookupGuard, DistrictScopedAdmin):
     district_paths = ("sub_event__district",)
     change_list_template = "admin/registrations/registration/change_list.html"
     list_display = [
@@ -265,27 +265,28 @@ class RegistrationAdmin(DistrictScopedAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
-        # Record that the full number was shown (only rendered pages, only to those allowed).
+        # Record every rendering of the form that holds the full number, to those allowed:
+        # the first showing and a form shown again after an error alike.
+        context = getattr(response, "context_data", None) or {}
         if (
-            request.method == "GET"
-            and response.status_code == 200
+            response.status_code == 200
+            and context.get("original") is not None
             and scope.may_view_full_phone(request.user)
         ):
-            obj = response.context_data.get("original")
-            if obj is not None:
-                PhoneDisclosure.objects.create(user=request.user, registration=obj)
+            PhoneDisclosure.objects.create(user=request.user, registration=context["original"])
         return response
 
     def get_search_results(self, request, queryset, search_term):
-        # Staff type numbers the way people say them ("138 0013 8000", "+86…"). A whole
-        # mobile number is looked up as stored, through its index, within the rows this
-        # user may see (no name or reference holds eleven digits); anything else is
-        # searched in part in reference, name and phone ("8000", the last digits).
-        try:
-            phone = normalise_phone(search_term)
-        except ValidationError:
-            return super().get_search_results(request, queryset, search_term)
-        return queryset.filter(phone=phone), False
+        # The changelist, its export and admin autocomplete all search through here: what a
+        # search may reveal about a phone number is decided by `scope.search_with_phone`.
+        found = scope.search_with_phone(
+            queryset,
+            request.user,
+            search_term,
+            phone_field="phone",
+            text_fields=("reference", "name"),
+        )
+        return found, False
 
     def add_view(self, request, form_url="", extra_context=None):
         """Register someone on their behalf: a plain form and the booking service, outside
@@ -503,7 +504,7 @@ class NoShowPardonForm(forms.Form):
 
 
 @admin.register(NoShowPardon)
-class NoShowPardonAdmin(admin.ModelAdmin):
+class NoShowPardonAdmin(PhoneLookupGuard, admin.ModelAdmin):
     """Lifting a no-show suspension through `services.no_show_suspension_lift`: it forgives
     what the number missed so far. Rows are the record (who, when, why) and are not
     edited."""
@@ -511,6 +512,12 @@ class NoShowPardonAdmin(admin.ModelAdmin):
     list_display = ["masked_phone", "note", "created_by", "created_at"]
     search_fields = ["phone", "note"]
     date_hierarchy = "created_at"
+
+    def get_search_results(self, request, queryset, search_term):
+        found = scope.search_with_phone(
+            queryset, request.user, search_term, phone_field="phone", text_fields=("note",)
+        )
+        return found, False
 
     @admin.display(description=_("mobile phone"))
     def masked_phone(self, obj):

@@ -37,8 +37,8 @@ class ExportRecordAdmin(ReadOnlyAdmin):
 
 @admin.register(PhoneDisclosure)
 class PhoneDisclosureAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "user", "registration"]
-    list_select_related = ["user", "registration"]
+    list_display = ["created_at", "user", "registration", "feedback"]
+    list_select_related = ["user", "registration", "feedback"]
     search_fields = ["user__username", "registration__reference"]
     date_hierarchy = "created_at"
 

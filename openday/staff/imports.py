@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import zipfile
 from dataclasses import dataclass, field
 
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from openpyxl import load_workbook
@@ -27,6 +30,12 @@ from openday.registrations.models import Registration
 from . import scope
 
 MAX_ROWS = 5000
+# A guest list of MAX_ROWS rows has a few columns and unpacks to a few MiB of XML.
+MAX_CELLS = (MAX_ROWS + 1) * 10
+MAX_COLUMNS = 30
+MAX_XLSX_UNPACKED_BYTES = 20 * 1024 * 1024
+MAX_XLSX_MEMBERS = 200
+CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
 SIGNING_SALT = "openday.staff.guest_import"
 HEADERS = {
     "name": {"name", "姓名", "名字"},
@@ -54,13 +63,72 @@ class ImportResult:
         return bool(self.rows) and not self.errors
 
 
+def _check_xlsx(upload) -> None:
+    """Refuse a workbook whose unpacked size or number of cells is beyond any guest list,
+    before openpyxl opens it: an XLSX is a zip archive, and a few hundred KiB can unpack
+    to hundreds of MiB. The sizes are the archive's own declarations, which `zipfile`
+    enforces while reading (it stops at the declared size), so they bound what openpyxl
+    can read afterwards."""
+    upload.seek(0)
+    try:
+        archive = zipfile.ZipFile(upload)
+    except (zipfile.BadZipFile, OSError) as error:
+        raise ValueError(_("The file is not an XLSX workbook.")) from error
+    with archive:
+        members = archive.infolist()
+        unpacked = sum(member.file_size for member in members)
+        if len(members) > MAX_XLSX_MEMBERS or unpacked > MAX_XLSX_UNPACKED_BYTES:
+            raise ValueError(
+                _(
+                    "The workbook unpacks to %(size)s; at most %(limit)s can be imported. "
+                    "Keep only the guest list in it, or save it as CSV."
+                )
+                % {
+                    "size": filesizeformat(unpacked),
+                    "limit": filesizeformat(MAX_XLSX_UNPACKED_BYTES),
+                }
+            )
+        cells = 0
+        for member in members:
+            if member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml"):
+                cells += _count_cells(archive, member)
+                if cells > MAX_CELLS:
+                    raise ValueError(
+                        _(
+                            "The workbook has more than %(max)d cells; a guest list needs "
+                            "at most %(max)d. Keep only the guest list in it."
+                        )
+                        % {"max": MAX_CELLS}
+                    )
+    upload.seek(0)
+
+
+def _count_cells(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> int:
+    # Counted in the raw XML, a chunk at a time (a cell element is `<c ...>`, maybe with
+    # a namespace prefix), without building any tree.
+    count = 0
+    tail = b""
+    with archive.open(member) as stream:
+        while chunk := stream.read(1 << 20):
+            data = tail + chunk
+            count += len(CELL_TAG.findall(data))
+            # Keep the last bytes in case a tag straddles two chunks, minus any match.
+            tail = data[-16:]
+            count -= len(CELL_TAG.findall(tail))
+    return count
+
+
 def _read_table(upload) -> list[list[str]]:
     name = upload.name.lower()
     if name.endswith(".xlsx"):
+        _check_xlsx(upload)
         workbook = load_workbook(upload, read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
+        # Rows are read as they are, not padded to the size the sheet declares, and no
+        # further than MAX_COLUMNS (a lone cell far to the right would pad its row).
+        sheet.reset_dimensions()
         table = []
-        for values in sheet.iter_rows(values_only=True):
+        for values in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
             table.append(["" if v is None else str(v).strip() for v in values])
             if len(table) > MAX_ROWS + 1:
                 break

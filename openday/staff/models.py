@@ -7,6 +7,7 @@ may see is decided in one place, `openday.staff.scope`.
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -75,7 +76,8 @@ class ExportRecord(models.Model):
 
 
 class PhoneDisclosure(models.Model):
-    """A staff member was shown a registrant's full phone number."""
+    """A staff member was shown a full phone number: a registrant's, or the contact number
+    a citizen left with their feedback."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -89,6 +91,16 @@ class PhoneDisclosure(models.Model):
         verbose_name=_("registration"),
         on_delete=models.CASCADE,
         related_name="+",
+        null=True,
+        blank=True,
+    )
+    feedback = models.ForeignKey(
+        "feedback.Feedback",
+        verbose_name=_("feedback"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        null=True,
+        blank=True,
     )
     created_at = models.DateTimeField(_("shown at"), auto_now_add=True)
 
@@ -96,9 +108,18 @@ class PhoneDisclosure(models.Model):
         verbose_name = _("full phone number shown")
         verbose_name_plural = _("full phone numbers shown")
         ordering = ["-created_at"]
+        constraints = [
+            # Each record names exactly one number's owner.
+            models.CheckConstraint(
+                condition=Q(registration__isnull=False, feedback__isnull=True)
+                | Q(registration__isnull=True, feedback__isnull=False),
+                name="phonedisclosure_one_source",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.registration_id} · {self.created_at:%Y-%m-%d %H:%M}"
+        source = self.registration_id or f"feedback {self.feedback_id}"
+        return f"{source} · {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class StaffMessage(models.Model):

@@ -9,8 +9,13 @@ narrow their rows through these functions.
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+import unicodedata
 
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.utils.text import smart_split, unescape_string_literal
+
+from openday.core.phone import normalise_phone
 from openday.events.models import District, SubEvent
 
 from .models import StaffProfile
@@ -74,6 +79,20 @@ def check_in_sub_events(user) -> QuerySet:
     )
 
 
+def assignable_users(user) -> QuerySet:
+    """Colleagues `user` may hand a piece of work to: for a district organiser the active
+    staff of their own districts (themselves included), for city organisers any active
+    staff member."""
+    from django.contrib.auth import get_user_model
+
+    staff = get_user_model().objects.filter(is_active=True, is_staff=True).order_by("username")
+    if sees_all_districts(user):
+        return staff
+    return staff.filter(
+        Q(pk=user.pk) | Q(staff_profile__districts__in=district_ids(user))
+    ).distinct()
+
+
 def door_sub_events(user) -> QuerySet:
     """Activities whose door list and name cards the user may print: those they check
     people in for, and those in their districts when they may view registrations."""
@@ -84,3 +103,53 @@ def door_sub_events(user) -> QuerySet:
 
 def may_view_full_phone(user) -> bool:
     return user.is_active and user.has_perm(VIEW_FULL_PHONE)
+
+
+# A search may match this many trailing digits of a phone number: the masked form shows
+# them anyway (138****5678).
+PHONE_SEARCH_TAIL = 4
+
+
+def search_with_phone(
+    queryset: QuerySet, user, term: str, *, phone_field: str, text_fields: tuple[str, ...] = ()
+) -> QuerySet:
+    """Every staff search over rows that hold a phone number (the changelist, its export,
+    admin autocomplete): the one rule for what a search may reveal.
+
+    A whole number, however it is spelled ("+86 138 0013 8000", full-width digits),
+    matches exactly. Otherwise each word must match one of `text_fields` in part, or the
+    phone: in part for staff allowed to see full numbers, and else only as its last four
+    digits, so that nobody without the permission can learn a hidden digit by trying
+    prefixes ("reference 1380", "reference 1381", ...).
+    """
+    term = term.strip()
+    if not term:
+        return queryset
+    whole = _phone_or_none(term)
+    if whole is not None:
+        return queryset.filter(**{phone_field: whole})
+    in_part = may_view_full_phone(user)
+    condition = Q()
+    for word in smart_split(term):
+        word = unescape_string_literal(word) if word[:1] in {'"', "'"} else word
+        matches = Q(pk__in=[])
+        for field in text_fields:
+            matches |= Q(**{f"{field}__icontains": word})
+        number = _phone_or_none(word)
+        digits = unicodedata.normalize("NFKC", word)
+        if number is not None:
+            matches |= Q(**{phone_field: number})
+        elif digits.isascii() and digits.isdigit():
+            if in_part:
+                matches |= Q(**{f"{phone_field}__contains": digits})
+            elif len(digits) == PHONE_SEARCH_TAIL:
+                matches |= Q(**{f"{phone_field}__endswith": digits})
+        condition &= matches
+    return queryset.filter(condition)
+
+
+def _phone_or_none(text: str) -> str | None:
+    try:
+        return normalise_phone(text)
+    except ValidationError:
+        return None

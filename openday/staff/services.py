@@ -21,6 +21,7 @@ def registration_check_in(
     registration: Registration,
     sub_event_id: int | None = None,
     on_the_day: bool = True,
+    name_other_activity: bool = True,
     by_staff=None,
 ) -> Registration:
     """Mark a confirmed registration as arrived, once.
@@ -31,19 +32,34 @@ def registration_check_in(
     `booking.CheckInRefused` subclass whose message says why; the registration is left
     unchanged then.
     """
-    refusal = check_in_refusal(registration, sub_event_id=sub_event_id, on_the_day=on_the_day)
+    refusal = check_in_refusal(
+        registration,
+        sub_event_id=sub_event_id,
+        on_the_day=on_the_day,
+        name_other_activity=name_other_activity,
+    )
     if refusal is not None:
         raise refusal
     return booking.registration_check_in(registration=registration, by_staff=by_staff)
 
 
 def check_in_refusal(
-    registration: Registration, *, sub_event_id: int | None = None, on_the_day: bool = True
+    registration: Registration,
+    *,
+    sub_event_id: int | None = None,
+    on_the_day: bool = True,
+    name_other_activity: bool = True,
 ) -> booking.CheckInRefused | None:
     """Why this registration may not be checked in now, or None when it may. The check-in
-    page asks before showing the button; the booking service checks again as it writes."""
+    page asks before showing the button; the booking service checks again as it writes.
+
+    A ticket for another activity is named only with `name_other_activity` (the caller
+    passes False when that activity is not one the volunteer serves): nothing else of it
+    is said, not even its status."""
     sub_event = registration.sub_event
     if sub_event_id is not None and registration.sub_event_id != sub_event_id:
+        if not name_other_activity:
+            return booking.WrongActivity(_("This ticket is for another activity."))
         return booking.WrongActivity(
             _("This ticket is for another activity: %(activity)s.") % {"activity": sub_event.title}
         )

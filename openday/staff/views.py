@@ -73,11 +73,17 @@ def checkin(request):
     if sub_event is not None:
         context["counter"] = _counter(sub_event)
         if code.strip():
-            context.update(_checkin_lookup(sub_event, code))
+            context.update(_checkin_lookup(request.user, sub_event, code))
     return render(request, "staff/checkin.html", context)
 
 
-def _checkin_lookup(sub_event: SubEvent, code: str) -> dict:
+def _serves(user, registration: Registration) -> bool:
+    """Whether the ticket is for an activity this staff member checks people in for: only
+    then may the door say which activity another ticket is for."""
+    return scope.check_in_sub_events(user).filter(pk=registration.sub_event_id).exists()
+
+
+def _checkin_lookup(user, sub_event: SubEvent, code: str) -> dict:
     reference = reference_from_scan(code)
     result = {"code": code.strip()[:100]}
     registration = (
@@ -90,7 +96,12 @@ def _checkin_lookup(sub_event: SubEvent, code: str) -> dict:
     if registration is None:
         result["refusal"] = _("No registration with this reference.")
         return result
-    refusal = staff_services.check_in_refusal(registration, sub_event_id=sub_event.pk)
+    refusal = staff_services.check_in_refusal(
+        registration,
+        sub_event_id=sub_event.pk,
+        name_other_activity=registration.sub_event_id == sub_event.pk
+        or _serves(user, registration),
+    )
     if registration.sub_event_id == sub_event.pk:
         # Who it is is shown only for this door's own tickets.
         result["registration"] = registration
@@ -111,7 +122,11 @@ def _checkin_confirm(request, sub_event):
         return HttpResponseRedirect(back)
     try:
         done = staff_services.registration_check_in(
-            registration=registration, sub_event_id=sub_event.pk, by_staff=request.user
+            registration=registration,
+            sub_event_id=sub_event.pk,
+            name_other_activity=registration.sub_event_id == sub_event.pk
+            or _serves(request.user, registration),
+            by_staff=request.user,
         )
     except booking.BookingError as refusal:
         messages.error(request, f"{registration.reference}: {refusal.message}")

@@ -430,7 +430,8 @@ def test_event_page_shares_its_cover_image(client):
     from PIL import Image
 
     buffer = io.BytesIO()
-    Image.new("RGB", (40, 20), "#0b5394").save(buffer, format="PNG")
+    # Large enough to pass the cleaning every public image goes through.
+    Image.new("RGB", (400, 200), "#0b5394").save(buffer, format="PNG")
     event = factories.EventFactory(
         cover_image=SimpleUploadedFile("cover.png", buffer.getvalue(), content_type="image/png")
     )

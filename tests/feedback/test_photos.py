@@ -164,3 +164,20 @@ def test_a_photo_deleted_in_a_rolled_back_transaction_keeps_its_files():
     # The test's own transaction is rolled back at the end: nothing is committed here.
     photo.delete()
     assert photo.image.storage.exists(photo.image.name)
+
+
+def test_photo_create_keeps_no_jpeg_comment_or_xmp_in_any_copy():
+    secret = b"GPS 36.07N 120.37E home of photographer"
+    buffer = io.BytesIO()
+    Image.new("RGB", (800, 600), (10, 80, 160)).save(
+        buffer, "JPEG", comment=secret, xmp=b"<x:xmpmeta>" + secret + b"</x:xmpmeta>"
+    )
+    (photo,) = photos_create(
+        event=factories.EventFactory(), uploads=[images.upload("c.jpg", buffer.getvalue())]
+    )
+    for field in (photo.image, photo.web_image, photo.thumbnail):
+        field.open("rb")
+        content = field.read()
+        field.close()
+        assert secret not in content
+        assert not ({"comment", "xmp"} & set(Image.open(io.BytesIO(content)).info))

@@ -1,4 +1,5 @@
 import io
+import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -102,3 +103,91 @@ def test_import_of_garbage_file_is_explained(client, district_organiser):
 def test_import_by_volunteer_is_forbidden(client, volunteer):
     client.force_login(volunteer)
     assert client.get(reverse(URL)).status_code == 403
+
+
+def xlsx_bomb(unpacked_bytes: int) -> bytes:
+    """A valid guest-list workbook whose one cell is `unpacked_bytes` long: tiny on the
+    wire (it compresses a thousandfold), huge once opened. openpyxl itself cuts cells
+    at 32 767 characters, so the long cell is written into the archive directly."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["name", "phone", "group", "activity"])
+    sheet.append(["PLACEHOLDER", "13900000001", "g", "1"])
+    plain = io.BytesIO()
+    workbook.save(plain)
+    bomb = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(plain.getvalue())) as source,
+        zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for member in source.infolist():
+            data = source.read(member)
+            if b"PLACEHOLDER" in data:
+                data = data.replace(b"PLACEHOLDER", b"A" * unpacked_bytes)
+            target.writestr(member.filename, data)
+    return bomb.getvalue()
+
+
+def test_import_of_xlsx_that_expands_hugely_is_refused_before_reading(client, district_organiser):
+    content = xlsx_bomb(200 * 1024 * 1024)
+    assert len(content) < 300 * 1024  # small on the wire, 200 MiB inside
+    client.force_login(district_organiser)
+    response = client.post(reverse(URL), {"file": SimpleUploadedFile("guests.xlsx", content)})
+    assert response.status_code == 200
+    (error,) = response.context["preview"].errors
+    assert "MB" in error.message
+    assert not Registration.objects.filter(source="import").exists()
+
+
+def test_import_of_xlsx_with_too_many_cells_is_refused(client, district_organiser, settings):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["name", "phone", "group", "activity"])
+    for row in range(60):
+        sheet.append([str(row)] * 1000)
+    data = io.BytesIO()
+    workbook.save(data)
+    client.force_login(district_organiser)
+    response = client.post(
+        reverse(URL), {"file": SimpleUploadedFile("guests.xlsx", data.getvalue())}
+    )
+    (error,) = response.context["preview"].errors
+    assert "cells" in error.message or "单元格" in error.message
+
+
+def test_import_of_xlsx_with_a_long_but_sane_file_still_works(
+    client, district_organiser, two_districts
+):
+    invitation = two_districts["own"]["invitation"]
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["name", "phone", "group", "activity"])
+    sheet.append(["嘉宾", "13900000001", invitation.group.name, invitation.sub_event.pk])
+    data = io.BytesIO()
+    workbook.save(data)
+    client.force_login(district_organiser)
+    response = client.post(
+        reverse(URL), {"file": SimpleUploadedFile("guests.xlsx", data.getvalue())}
+    )
+    assert response.context["preview"].ok
+
+
+def test_import_of_xlsx_with_cells_far_to_the_right_reads_only_the_first_columns(
+    client, district_organiser, two_districts
+):
+    invitation = two_districts["own"]["invitation"]
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["name", "phone", "group", "activity"])
+    sheet.append(["嘉宾", "13900000001", invitation.group.name, invitation.sub_event.pk])
+    # One cell in the last column Excel has: read naively, every row is 16 384 cells.
+    sheet.cell(row=2, column=16384, value="x")
+    data = io.BytesIO()
+    workbook.save(data)
+    client.force_login(district_organiser)
+    response = client.post(
+        reverse(URL), {"file": SimpleUploadedFile("guests.xlsx", data.getvalue())}
+    )
+    preview = response.context["preview"]
+    assert preview.ok
+    assert [row["name"] for row in preview.rows] == ["嘉宾"]
