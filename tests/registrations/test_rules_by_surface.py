@@ -71,7 +71,9 @@ def web_cancel(client, booking):
 
 
 def api_cancel(client, booking):
-    return client.post(f"/api/v1/registrations/{booking.token}/cancel")
+    return client.post(
+        f"/api/v1/registrations/{booking.token}/cancel", data="{}", content_type="application/json"
+    )
 
 
 def admin_cancel(client, booking):
