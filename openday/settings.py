@@ -4,6 +4,7 @@ Every setting has a safe default for local use; production sets DEBUG=false, SEC
 ALLOWED_HOSTS and DATABASE_URL at least. `.env.example` lists them all.
 """
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "openday.privacy",
+    "openday.notifications",
     "openday.events",
     "openday.registrations",
     "openday.feedback",
@@ -360,13 +362,35 @@ OPENDAY_PHONE_VERIFICATION = env_bool("OPENDAY_PHONE_VERIFICATION", False)
 # registration so that what a person agreed to can be shown later.
 OPENDAY_CONSENT_VERSION = os.environ.get("OPENDAY_CONSENT_VERSION", "2026-1")
 OPENDAY_RETENTION_DAYS = int(os.environ.get("OPENDAY_RETENTION_DAYS", "180"))
-# Phone verification (openday.privacy.verification): how one-time codes are sent, in the
-# style of EMAIL_BACKEND. "console" and "file" are built in; an operator plugs a gateway
-# by naming a class that implements openday.privacy.sms.backends.base.BaseSmsBackend.
-OPENDAY_SMS_BACKEND = os.environ.get(
-    "OPENDAY_SMS_BACKEND", "openday.privacy.sms.backends.console.SmsBackend"
-)
+# Text messages (openday.notifications.sms, SPEC §3): "console" (default), "file", "locmem",
+# "tencent", "aliyun" or the dotted path of a backend class. docs/sms.md says how to set up
+# each provider.
+OPENDAY_SMS_BACKEND = os.environ.get("OPENDAY_SMS_BACKEND", "console")
 OPENDAY_SMS_FILE_PATH = Path(os.environ.get("OPENDAY_SMS_FILE_PATH", BASE_DIR / "sms-messages"))
+OPENDAY_SMS_KEY_ID = os.environ.get("OPENDAY_SMS_KEY_ID", "")
+OPENDAY_SMS_KEY_SECRET = os.environ.get("OPENDAY_SMS_KEY_SECRET", "")
+OPENDAY_SMS_SIGN_NAME = os.environ.get("OPENDAY_SMS_SIGN_NAME", "")
+OPENDAY_SMS_APP_ID = os.environ.get("OPENDAY_SMS_APP_ID", "")  # Tencent's SdkAppId
+OPENDAY_SMS_REGION = os.environ.get("OPENDAY_SMS_REGION", "")  # empty: the provider's default
+OPENDAY_SMS_ENDPOINT = os.environ.get("OPENDAY_SMS_ENDPOINT", "")  # full URL; empty: provider's
+# Seconds to wait for a gateway: a slow one delays a message (it is retried), not a worker.
+OPENDAY_SMS_TIMEOUT = float(os.environ.get("OPENDAY_SMS_TIMEOUT", "5"))
+
+
+def _sms_templates(raw: str) -> dict[str, str]:
+    try:
+        value = json.loads(raw or "{}")
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"OPENDAY_SMS_TEMPLATES is not valid JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise ImproperlyConfigured(
+            'OPENDAY_SMS_TEMPLATES must be a JSON object, e.g. {"reminder": "1234567"}'
+        )
+    return {str(kind): str(template) for kind, template in value.items() if template}
+
+
+# Message kind -> the provider's template ID; a kind without one is not sent by SMS.
+OPENDAY_SMS_TEMPLATES = _sms_templates(os.environ.get("OPENDAY_SMS_TEMPLATES", ""))
 OPENDAY_VERIFICATION_CODE_MINUTES = int(os.environ.get("OPENDAY_VERIFICATION_CODE_MINUTES", "5"))
 OPENDAY_VERIFICATION_MAX_ATTEMPTS = int(os.environ.get("OPENDAY_VERIFICATION_MAX_ATTEMPTS", "5"))
 # Seconds an anonymous visitor may see a cached programme or activity page (and so a

@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.db import connections
 from django.utils import translation
 
-from openday.privacy import sms
+from openday.notifications import sms
 from openday.registrations import services
 from tests import factories
 
@@ -49,8 +49,8 @@ def page_cache(settings):
 
 @pytest.fixture
 def sms_outbox(settings):
-    """Text messages kept in memory (`openday.privacy.sms.outbox`) instead of sent."""
-    settings.OPENDAY_SMS_BACKEND = "openday.privacy.sms.backends.locmem.SmsBackend"
+    """Text messages kept in memory (`openday.notifications.sms.outbox`) instead of sent."""
+    settings.OPENDAY_SMS_BACKEND = "locmem"
     sms.outbox.clear()
     yield sms.outbox
     sms.outbox.clear()

@@ -5,27 +5,6 @@ from django.core.checks import Error, Tags, Warning, register
 
 from .consent import CONSENT_TEXTS
 
-DEVELOPMENT_SMS_BACKENDS = {
-    "openday.privacy.sms.backends.console.SmsBackend",
-    "openday.privacy.sms.backends.filebased.SmsBackend",
-    "openday.privacy.sms.backends.locmem.SmsBackend",
-}
-
-
-@register(Tags.security, deploy=True)
-def check_phone_verification_backend(app_configs, **kwargs):
-    if settings.OPENDAY_PHONE_VERIFICATION and (
-        settings.OPENDAY_SMS_BACKEND in DEVELOPMENT_SMS_BACKENDS
-    ):
-        return [
-            Warning(
-                "Phone verification is on but codes are not sent to phones.",
-                hint="Set OPENDAY_SMS_BACKEND to a gateway backend (docs/security.md).",
-                id="openday.W001",
-            )
-        ]
-    return []
-
 
 @register(Tags.security, deploy=True)
 def check_rate_limits_on(app_configs, **kwargs):

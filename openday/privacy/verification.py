@@ -29,14 +29,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from openday.core.phone import normalise_phone, phone_digest
 from openday.core.ratelimit import limit_hit
 from openday.core.refusals import Refusal
+from openday.notifications import sms
 
-from . import sms
 from .models import PhoneVerification
 
 logger = logging.getLogger(__name__)
@@ -127,17 +126,34 @@ def verification_send(*, phone: str, client_address: str = "") -> None:
             code_hash=_code_digest(phone, code),
             expires_at=now + dt.timedelta(minutes=minutes),
         )
-    text = gettext(
-        "Your Open Day verification code is %(code)s. It is valid for %(minutes)d minutes. "
-        "Do not tell it to anyone."
-    ) % {"code": code, "minutes": minutes}
     try:
-        sms.send_sms(phone, text)
+        result = sms.send_sms(
+            phone=phone,
+            kind="verification_code",
+            params=(code, str(minutes)),
+            idempotency_key=f"verification:{verification.pk}",
+        )
+    except sms.SmsError as exc:
+        # Never log the number or the code: the id is enough to find the row.
+        logger.warning("SMS gateway refused verification %s: %s", verification.pk, exc.code)
+        _spend(verification)
+        raise VerificationSendFailed() from None
     except Exception as exc:
-        # Never log the number or the text: the id is enough to find the row.
-        logger.exception("SMS gateway refused verification %s", verification.pk)
-        PhoneVerification.objects.filter(pk=verification.pk).update(used_at=timezone.now())
-        raise VerificationSendFailed() from exc
+        # A backend of the operator's own that fails in its own way: its message may hold
+        # the number, so only its type is logged.
+        logger.error(
+            "SMS backend failed for verification %s: %s", verification.pk, type(exc).__name__
+        )
+        _spend(verification)
+        raise VerificationSendFailed() from None
+    if not result.sent:
+        logger.error("Verification %s not sent: no SMS template for codes", verification.pk)
+        _spend(verification)
+        raise VerificationSendFailed()
+
+
+def _spend(verification: PhoneVerification) -> None:
+    PhoneVerification.objects.filter(pk=verification.pk).update(used_at=timezone.now())
 
 
 def verification_check(*, phone: str, code) -> None:

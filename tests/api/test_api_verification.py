@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from openday.notifications import sms
 from openday.privacy.models import PhoneVerification
 from openday.registrations.models import Registration
 from tests.factories import RegistrationFactory
@@ -38,12 +39,11 @@ def sent_code(outbox) -> str:
     return re.search(r"\b(\d{6})\b", outbox[-1].text).group(1)
 
 
-class BrokenGateway:
-    def __init__(self, **kwargs):
-        pass
+class BrokenGateway(sms.BaseSmsBackend):
+    requires_templates = False
 
-    def send_messages(self, messages):
-        raise ConnectionError("gateway down")
+    def deliver(self, message, template_id):
+        raise sms.SmsTemporaryError("unavailable")
 
 
 def test_verifications_texts_a_code_and_answers_202(client, sms_outbox):

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from openday.notifications import sms
 from openday.privacy.models import PhoneVerification
 from openday.privacy.verification import (
     VerificationCodeInvalid,
@@ -126,12 +127,11 @@ def test_verification_send_refuses_a_malformed_number(sms_outbox):
     assert PhoneVerification.objects.count() == 0
 
 
-class BrokenGateway:
-    def __init__(self, **kwargs):
-        pass
+class BrokenGateway(sms.BaseSmsBackend):
+    requires_templates = False
 
-    def send_messages(self, messages):
-        raise ConnectionError("gateway down")
+    def deliver(self, message, template_id):
+        raise sms.SmsTemporaryError("unavailable")
 
 
 def test_verification_send_reports_a_gateway_failure(settings):

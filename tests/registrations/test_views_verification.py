@@ -8,6 +8,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.utils import translation
 
+from openday.notifications import sms
 from openday.privacy.models import PhoneVerification
 from openday.registrations.models import Registration
 from tests.registrations.test_views import form_data, register_url
@@ -34,12 +35,11 @@ def first_step(client, sub_event, **overrides):
     return client.post(register_url(sub_event), form_data(**overrides))
 
 
-class BrokenGateway:
-    def __init__(self, **kwargs):
-        pass
+class BrokenGateway(sms.BaseSmsBackend):
+    requires_templates = False
 
-    def send_messages(self, messages):
-        raise ConnectionError("gateway down")
+    def deliver(self, message, template_id):
+        raise sms.SmsTemporaryError("unavailable")
 
 
 def test_register_with_verification_texts_a_code_and_asks_for_it(client, sub_event, sms_outbox):
