@@ -405,6 +405,10 @@ OPENDAY_PROGRAMME_PAGE_SIZE = max(1, int(os.environ.get("OPENDAY_PROGRAMME_PAGE_
 OPENDAY_NOSHOW_LIMIT = int(os.environ.get("OPENDAY_NOSHOW_LIMIT", "2"))
 OPENDAY_NOSHOW_MONTHS = int(os.environ.get("OPENDAY_NOSHOW_MONTHS", "12"))
 OPENDAY_NOSHOW_BAN_DAYS = int(os.environ.get("OPENDAY_NOSHOW_BAN_DAYS", "90"))
+# One phone number holds at most one place at a time: a booking for an activity whose
+# time overlaps one the number already holds (confirmed or waiting) is refused. `false`
+# turns the rule off; staff booking on someone's behalf may override it case by case.
+OPENDAY_REFUSE_OVERLAPPING = env_bool("OPENDAY_REFUSE_OVERLAPPING", True)
 # Once a booking finds an activity without places or waiting list, later attempts are
 # refused from the cache for this many whole seconds (0: never); anything that frees a
 # place ends it at once in every process that shares the cache (openday.registrations.sold_out).

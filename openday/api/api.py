@@ -364,6 +364,14 @@ def create_verification(request: HttpRequest, payload: VerificationIn):
     )
 
 
+# Refusals of the booking service that concern one field of the input.
+FIELD_OF_REFUSAL = {
+    "invalid_code": "invitation_code",
+    "invalid_party_size": "party_size",
+    "invalid_name": "name",
+}
+
+
 @api.post(
     "/subevents/{id}/registrations",
     response={
@@ -394,7 +402,8 @@ def create_registration(
     ),
 ):
     """Register for an activity. `201` with `status` confirmed or waitlisted; `409` with
-    `code` full, duplicate, closed or suspended; `422` with messages per field (among
+    `code` full, duplicate, closed, suspended or overlap (the number holds a place at
+    another activity at the same time); `422` with messages per field (among
     them `verification_code` when the site checks phone numbers); `429`
     with Retry-After and `code` rate_limited (too many attempts from one client or for
     one phone) or busy (the database could not take the booking in time); `503` with
@@ -438,10 +447,13 @@ def create_registration(
         if not SubEvent.objects.published().filter(pk=id).exists():
             raise Http404 from error
         return Status(409, {"code": error.code, "message": str(error.message)})
-    except (services.InvalidInvitationCode, services.InvalidPartySize) as error:
+    except (
+        services.InvalidInvitationCode,
+        services.InvalidPartySize,
+        services.InvalidName,
+    ) as error:
         # Refusals about one field of the input: reported like any other invalid field.
-        field = "invitation_code" if error.code == "invalid_code" else "party_size"
-        return Status(422, _invalid({field: [str(error.message)]}))
+        return Status(422, _invalid({FIELD_OF_REFUSAL[error.code]: [str(error.message)]}))
     except services.BookingError as error:
         # The same request twice at once: the first may have booked while this one waited.
         earlier = idempotency.earlier_answer(
@@ -499,20 +511,13 @@ def get_registration(request: HttpRequest, token: str = TOKEN):
 )
 def cancel_registration(request: HttpRequest, token: str = TOKEN):
     """Cancel a registration; a confirmed place goes to the waiting list at once.
-    Cancelling twice changes nothing. `409` `closed` once the activity has started."""
+    Cancelling twice changes nothing. `409` `closed` once the activity has started
+    (`registration_cancel` decides, as on the manage page)."""
     registration = _registration_by_token(token)
-    if registration.status != Registration.Status.CANCELLED:
-        sub_event = SubEvent.objects.only("starts_at").get(pk=registration.sub_event_id)
-        if sub_event.starts_at <= timezone.now():
-            return Status(
-                409,
-                {
-                    "code": "closed",
-                    "message": _("The activity has started; it can no longer be cancelled."),
-                },
-            )
-        try:
-            services.registration_cancel(registration=registration)
-        except services.Busy as error:
-            return _rate_limited(request, 1, error)
+    try:
+        services.registration_cancel(registration=registration)
+    except services.Busy as error:
+        return _rate_limited(request, 1, error)
+    except services.BookingError as error:
+        return Status(409, {"code": error.code, "message": str(error.message)})
     return _registration_out(request, registration)

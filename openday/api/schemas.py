@@ -15,19 +15,20 @@ from pydantic import field_validator
 from pydantic_core import PydanticCustomError
 
 from openday.core.phone import normalise_phone
+from openday.registrations.services import normalise_invitation_code, normalise_name
 
 SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
 MAX_ID = 2**63 - 1
 
 
-def _printable(value: str, *, multiline: bool = False) -> str:
+def _printable(value: str) -> str:
     """Refuse control characters, lone surrogates and unassigned code points: databases
     reject some of them (PostgreSQL: NUL) and none belongs in a name."""
     for char in value:
         category = unicodedata.category(char)
-        if category in {"Cs", "Cn", "Co"} or (
-            category == "Cc" and not (multiline and char in "\n\t")
-        ):
+        # White space (tabs, line breaks) is no control character here: the normalisers
+        # fold it into single spaces, as the web form does.
+        if category in {"Cs", "Cn", "Co"} or (category == "Cc" and not char.isspace()):
             raise PydanticCustomError("invalid_characters", _("Remove the invisible characters."))
     return value
 
@@ -126,7 +127,8 @@ class RegistrationIn(Schema):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        value = _printable(value).strip()
+        # Cleaned by the service's normaliser; here only the message is worded.
+        value = normalise_name(_printable(value))
         if not value:
             raise PydanticCustomError("required", _("Enter your name."))
         return value
@@ -152,7 +154,7 @@ class RegistrationIn(Schema):
     @field_validator("invitation_code")
     @classmethod
     def _invitation_code(cls, value: str) -> str:
-        return _printable(value).strip().upper()
+        return normalise_invitation_code(_printable(value))
 
     @field_validator("needs_note")
     @classmethod

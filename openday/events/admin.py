@@ -1,9 +1,11 @@
+from django import forms
 from django.contrib import admin
 from django.db.models import Q, Sum
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from openday.registrations import services
 from openday.staff import scope
 from openday.staff.admin_scope import DistrictScopedAdmin, ScopedInlineMixin, ScopedRelatedFilter
 
@@ -44,8 +46,34 @@ class VenueAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
+class SubEventForm(forms.ModelForm):
+    """The activity form of the admin and of the open day's inline: the capacity is
+    checked by the booking service, which keeps the row locked until the save."""
+
+    def clean(self):
+        cleaned = super().clean()
+        capacity = cleaned.get("capacity")
+        if (
+            self.instance.pk is not None
+            and capacity is not None
+            and "capacity" in self.changed_data
+        ):
+            try:
+                services.sub_event_capacity_check(sub_event_id=self.instance.pk, capacity=capacity)
+            except services.BookingError as error:
+                self.add_error("capacity", str(error.message))
+        return cleaned
+
+
+def places_changed(request, *sub_event_ids) -> None:
+    """After staff saved something that can open places, the waiting list moves at once."""
+    for sub_event_id in {pk for pk in sub_event_ids if pk is not None}:
+        services.sub_event_places_changed(sub_event_id=sub_event_id, by_staff=request.user)
+
+
 class SubEventInline(ScopedInlineMixin, admin.TabularInline):
     model = SubEvent
+    form = SubEventForm
     extra = 0
     fields = ["title", "district", "format", "starts_at", "capacity", "is_published"]
     show_change_link = True
@@ -62,6 +90,12 @@ class EventAdmin(admin.ModelAdmin):
     search_fields = ["title", "theme", "organiser"]
     date_hierarchy = "starts_on"
     prepopulated_fields = {"slug": ["title"]}
+    inlines = [SubEventInline]
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is SubEvent:
+            places_changed(request, *(sub_event.pk for sub_event, _ in formset.changed_objects))
 
 
 class AgendaItemInline(admin.TabularInline):
@@ -124,6 +158,8 @@ class SubEventAdmin(DistrictScopedAdmin):
         (_("Publication"), {"fields": ["is_published", "is_cancelled", "cancellation_reason"]}),
     ]
 
+    form = SubEventForm
+
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
         if not scope.sees_all_districts(request.user):
@@ -135,6 +171,12 @@ class SubEventAdmin(DistrictScopedAdmin):
         # Places left is an annotation (correlated subqueries), so the changelist shows it
         # for every row in the same single query.
         return super().get_queryset(request).with_places_left()
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Capacity, invitation seats or their release time may have opened places.
+        if change:
+            places_changed(request, form.instance.pk)
 
     @admin.display(description=_("places left"), ordering="places_left")
     def places_left_display(self, obj):
@@ -220,3 +262,14 @@ class InvitationAdmin(DistrictScopedAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+        # Fewer seats held (or the invitation moved to another activity) opens places.
+        places_changed(request, obj.sub_event_id, form.initial.get("sub_event"))
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        places_changed(request, obj.sub_event_id)
+
+    def delete_queryset(self, request, queryset):
+        sub_event_ids = set(queryset.values_list("sub_event_id", flat=True))
+        super().delete_queryset(request, queryset)
+        places_changed(request, *sub_event_ids)

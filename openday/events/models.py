@@ -170,6 +170,8 @@ class SubEventQuerySet(ProgrammeQuerySet):
         return self.filter(ends_at__gte=timezone.now())
 
     def registration_open(self):
+        """The activities `SubEvent.registration_open` says are open, as a query: the same
+        conditions (a test keeps the two equal)."""
         now = timezone.now()
         return self.filter(
             Q(registration_opens_at__isnull=True) | Q(registration_opens_at__lte=now),

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, Sum
-from django.db.models.functions import Now
 
 from openday.events.models import District, Event, SubEvent
+from openday.registrations import selectors
 from openday.registrations.models import Registration
 
 from .models import Feedback, Photo
@@ -63,11 +63,11 @@ class Report:
 
     @property
     def attendance_percent(self) -> int:
-        """People checked in, out of those booked on activities that are over. Check-ins
-        at an activity still running count already, so during the day it may run ahead."""
-        if not self.people_registered_finished:
-            return 0
-        return round(100 * self.people_attended / self.people_registered_finished)
+        """Attendance as `registrations.selectors` defines it (the dashboard's too)."""
+        percent = selectors.attendance_percent(
+            attended=self.people_attended, expected=self.people_registered_finished
+        )
+        return percent or 0
 
     @property
     def answered_percent(self) -> int:
@@ -86,13 +86,13 @@ def report_build(*, event: Event, district: District | None = None) -> Report:
         photos = photos.filter(sub_event__district=district)
 
     programme = sub_events.aggregate(count=Count("pk"), places=Sum("capacity"))
-    attended = Q(checked_in_at__isnull=False)
-    registrations = Registration.objects.confirmed().filter(sub_event__in=sub_events)
+    registrations = Registration.objects.filter(sub_event__in=sub_events)
+    sums = selectors.people_sums()
     booked = registrations.aggregate(
-        count=Count("pk"),
-        people=Sum("party_size"),
-        attended=Sum("checked_in_people", filter=attended),
-        finished=Sum("party_size", filter=Q(sub_event__ends_at__lt=Now())),
+        count=Count("pk", filter=Q(status=Registration.Status.CONFIRMED)),
+        people=sums["confirmed_people"],
+        attended=sums["attended_people"],
+        finished=sums["expected_people"],
     )
 
     rating_counts = dict(
@@ -119,7 +119,7 @@ def report_build(*, event: Event, district: District | None = None) -> Report:
                 district=None, sub_events=row["n"], places=row["places"] or 0
             )
         for row in registrations.values("sub_event__district").annotate(
-            people=Sum("party_size"), attended=Sum("checked_in_people", filter=attended)
+            people=sums["confirmed_people"], attended=sums["attended_people"]
         ):
             entry = by_district.get(row["sub_event__district"])
             if entry is not None:

@@ -96,24 +96,6 @@ def survey_answer_create(*, registration: Registration, rating: int, text: str =
         raise
 
 
-def feedback_anonymise(*, received_before) -> int:
-    """Remove the contact details of feedback received before the given time, for the
-    retention rule; the text, rating and reply stay for the report. Returns how many rows
-    changed. Survey answers lose their link to the registration, which is removed too."""
-    return (
-        Feedback.objects.filter(created_at__lt=received_before, anonymised_at__isnull=True)
-        .exclude(contact_name="", contact_phone="", contact_email="", registration__isnull=True)
-        .update(
-            contact_name="",
-            contact_phone="",
-            contact_email="",
-            contact_consent=False,
-            registration=None,
-            anonymised_at=timezone.now(),
-        )
-    )
-
-
 def feedback_record_reply(*, feedback: Feedback, previous_reply: str) -> None:
     """Keep the answer date and status in step with the public reply before a save: a new
     or changed reply is dated now and marks a new suggestion answered."""

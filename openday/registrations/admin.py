@@ -1,13 +1,14 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from openday.core.phone import mask_phone, normalise_phone
 from openday.events.models import SubEvent
@@ -16,48 +17,106 @@ from openday.staff import services as staff_services
 from openday.staff.admin_scope import DistrictScopedAdmin, PhoneLookupGuard, ScopedRelatedFilter
 from openday.staff.models import PhoneDisclosure
 
-from . import notifications, services
-from .models import NoShowPardon, Registration
+from . import services
+from .models import NoShowPardon, Registration, RegistrationLog
 
 
-class StaffRegistrationForm(forms.ModelForm):
-    """Registering someone on their behalf (phone call, at the desk). Saved through the
-    booking service, so every rule applies."""
+class StaffRegistrationForm(forms.Form):
+    """Registering someone on their behalf (phone call, at the desk): a plain form whose
+    data go to `services.registration_create`, which applies every rule and saves."""
 
-    invitation_code = forms.CharField(label=_("invitation code"), required=False)
+    sub_event = forms.ModelChoiceField(label=_("activity"), queryset=SubEvent.objects.none())
+    name = forms.CharField(label=pgettext_lazy("person", "name"), max_length=100)
     # Any spelling ("139 0000 1111", "+86…"): longer than the 11 digits stored.
     phone = forms.CharField(label=_("mobile phone"), max_length=30)
+    email = forms.EmailField(label=_("e-mail"), required=False)
+    party_size = forms.IntegerField(label=_("party size"), min_value=1, max_value=20, initial=1)
+    invitation_code = forms.CharField(label=_("invitation code"), max_length=40, required=False)
+    allow_overlap = forms.BooleanField(
+        label=_("Book even if this number holds a place at the same time"),
+        required=False,
+        help_text=_(
+            "For someone who told you they will manage both, or a group booked under one number."
+        ),
+    )
 
-    class Meta:
-        model = Registration
-        fields = ["sub_event", "name", "phone", "email", "party_size"]
+    def __init__(self, *args, user, admin_site, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["sub_event"]
+        field.widget = AutocompleteSelect(Registration._meta.get_field("sub_event"), admin_site)
+        # Set after the widget, which takes its choices from the queryset.
+        field.queryset = scope.sub_events_for(user).select_related("event")
 
-    staff_user = None  # set by RegistrationAdmin.get_form
+    def clean_name(self):
+        name = services.normalise_name(self.cleaned_data["name"])
+        if not name:
+            raise ValidationError(services.InvalidName.message, code="required")
+        return name
 
     def clean_phone(self):
         return normalise_phone(self.cleaned_data["phone"])
 
-    def clean(self):
-        cleaned = super().clean()
-        if self.errors:
-            return cleaned
-        # The booking is the validation: only the service knows whether a place is left.
-        # The admin saves right after a valid form, so booking here keeps a refused
-        # booking an ordinary form error instead of a half-saved object.
-        try:
-            self.booking = services.registration_create(
-                sub_event_id=cleaned["sub_event"].pk,
-                name=cleaned["name"],
-                phone=cleaned["phone"],
-                email=cleaned.get("email", ""),
-                party_size=cleaned["party_size"],
-                invitation_code=cleaned.get("invitation_code", ""),
-                source=Registration.Source.STAFF,
-                created_by=self.staff_user,
-            )
-        except services.BookingError as error:
-            raise ValidationError(error.message, code=error.code) from error
-        return cleaned
+    def add_booking_error(self, error: services.BookingError) -> None:
+        field = BOOKING_ERROR_FIELDS.get(error.code)
+        self.add_error(field, ValidationError(str(error.message), code=error.code))
+
+
+# Refusals of the booking service that concern one field of the staff form.
+BOOKING_ERROR_FIELDS = {
+    "invalid_name": "name",
+    "duplicate": "phone",
+    "invalid_code": "invitation_code",
+    "invalid_party_size": "party_size",
+    "overlap": "phone",
+}
+
+
+class HistoryInline(admin.TabularInline):
+    """What the booking services recorded about the registration: read-only."""
+
+    model = RegistrationLog
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "action", "done_by", "details"]
+    readonly_fields = fields
+    verbose_name_plural = _("history")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        # Whoever may see the registration may see its history (no role needs a
+        # permission of its own for it).
+        return request.user.has_perm("registrations.view_registration")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    @admin.display(description=_("done by"))
+    def done_by(self, entry):
+        if entry.actor_id is not None:
+            return entry.actor.get_username()
+        return entry.get_actor_kind_display()
+
+    @admin.display(description=_("details"))
+    def details(self, entry):
+        detail = entry.detail or {}
+        if entry.action == RegistrationLog.Action.MOVED:
+            return _("from %(from)s to %(to)s") % {
+                "from": detail.get("from_title", ""),
+                "to": detail.get("to_title", ""),
+            }
+        if entry.action == RegistrationLog.Action.CREATED:
+            status = detail.get("status", "")
+            label = Registration.Status(status).label if status in Registration.Status else ""
+            return _("%(status)s, %(people)s people") % {
+                "status": label,
+                "people": detail.get("party_size", ""),
+            }
+        return ""
 
 
 class CheckedInFilter(admin.SimpleListFilter):
@@ -95,6 +154,9 @@ class NeedsFilter(admin.SimpleListFilter):
 class MoveForm(forms.Form):
     to_sub_event = forms.ModelChoiceField(
         label=_("move to activity"), queryset=SubEvent.objects.none()
+    )
+    allow_overlap = forms.BooleanField(
+        label=_("Move even if the number holds another place at that time"), required=False
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -135,7 +197,7 @@ class RegistrationAdmin(PhoneLookupGuard, DistrictScopedAdmin):
     list_select_related = ["sub_event", "invitation__group"]
     search_fields = ["reference", "name", "phone"]
     date_hierarchy = "created_at"
-    autocomplete_fields = ["sub_event"]
+    inlines = [HistoryInline]
     actions = [
         "cancel_registrations",
         "check_in_registrations",
@@ -191,23 +253,12 @@ class RegistrationAdmin(PhoneLookupGuard, DistrictScopedAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        if obj is None:
-            kwargs["form"] = type(
-                "StaffRegistrationForm", (StaffRegistrationForm,), {"staff_user": request.user}
-            )
-        return super().get_form(request, obj, change=change, **kwargs)
-
     def get_fields(self, request, obj=None):
-        if obj is None:
-            return [*StaffRegistrationForm.Meta.fields, "invitation_code"]
         if not scope.may_view_full_phone(request.user):
             return ["masked_phone" if field == "phone" else field for field in self.fields]
         return self.fields
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is None:
-            return []
         if not scope.may_view_full_phone(request.user):
             return ["masked_phone", *self.readonly_fields]
         return self.readonly_fields
@@ -237,16 +288,46 @@ class RegistrationAdmin(PhoneLookupGuard, DistrictScopedAdmin):
         )
         return found, False
 
-    def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-            return
-        # Already saved by the booking service in StaffRegistrationForm.clean().
-        booking = form.booking
-        obj.pk = booking.registration.pk
-        obj.reference = booking.registration.reference
-        obj.status = booking.registration.status
-        obj._state.adding = False
+    def add_view(self, request, form_url="", extra_context=None):
+        """Register someone on their behalf: a plain form and the booking service, outside
+        the transaction Django's own add view would wrap around it, so that a lock wait
+        that runs out is told as "busy" instead of failing the page."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = StaffRegistrationForm(
+            request.POST if request.method == "POST" else None,
+            user=request.user,
+            admin_site=self.admin_site,
+        )
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                booking = services.registration_create(
+                    sub_event_id=data["sub_event"].pk,
+                    name=data["name"],
+                    phone=data["phone"],
+                    email=data["email"],
+                    party_size=data["party_size"],
+                    invitation_code=data["invitation_code"],
+                    source=Registration.Source.STAFF,
+                    created_by=request.user,
+                    allow_overlap=data["allow_overlap"],
+                )
+            except services.BookingError as error:
+                form.add_booking_error(error)
+            else:
+                registration = booking.registration
+                self.message_user(
+                    request,
+                    _("Registered as %(reference)s: %(status)s.")
+                    % {
+                        "reference": registration.reference,
+                        "status": registration.get_status_display(),
+                    },
+                    messages.SUCCESS,
+                )
+                return redirect("admin:registrations_registration_change", registration.pk)
+        return service_form_page(self, request, form, _("Register someone"))
 
     # --- actions: every change of seats goes through the booking service -------------
 
@@ -258,12 +339,17 @@ class RegistrationAdmin(PhoneLookupGuard, DistrictScopedAdmin):
         promoted = 0
         count = 0
         for registration in queryset.active():
-            moved_up = services.registration_cancel(registration=registration)
+            try:
+                moved_up = services.registration_cancel(
+                    registration=registration, by_staff=request.user
+                )
+            except services.BookingError as error:
+                self.message_user(
+                    request, f"{registration.reference}: {error.message}", messages.ERROR
+                )
+                continue
             promoted += len(moved_up)
             count += 1
-            self.log_change(request, registration, _("Cancelled by staff."))
-            for other in moved_up:
-                self.log_change(request, other, _("Moved up from the waiting list."))
         self.message_user(
             request,
             ngettext(
@@ -281,14 +367,15 @@ class RegistrationAdmin(PhoneLookupGuard, DistrictScopedAdmin):
         done = 0
         for registration in queryset.select_related("sub_event"):
             try:
-                staff_services.registration_check_in(registration=registration, on_the_day=False)
-            except staff_services.CheckInRefused as refusal:
+                staff_services.registration_check_in(
+                    registration=registration, on_the_day=False, by_staff=request.user
+                )
+            except services.BookingError as refusal:
                 self.message_user(
                     request, f"{registration.reference}: {refusal.message}", messages.WARNING
                 )
                 continue
             done += 1
-            self.log_change(request, registration, _("Checked in by staff."))
         self.message_user(
             request,
             ngettext(
@@ -306,17 +393,8 @@ class RegistrationAdmin(PhoneLookupGuard, DistrictScopedAdmin):
     def resend_confirmation(self, request, queryset):
         sent = 0
         for registration in queryset.active():
-            if not registration.email:
-                continue
-            # Only the hash of the manage token is stored, so a resent message carries a
-            # new link; the old one stops working.
-            token = registration.set_manage_token()
-            registration.save(update_fields=["manage_token_hash", "updated_at"])
-            notifications.send_registration_email.enqueue(
-                registration.pk, registration.status, Registration.manage_url_for(token)
-            )
-            sent += 1
-            self.log_change(request, registration, _("Confirmation resent."))
+            if services.registration_resend_link(registration=registration, by_staff=request.user):
+                sent += 1
         self.message_user(
             request,
             ngettext(
@@ -341,6 +419,7 @@ class RegistrationAdmin(PhoneLookupGuard, DistrictScopedAdmin):
                         registration=registration,
                         to_sub_event_id=target.pk,
                         by_staff=request.user,
+                        allow_overlap=form.cleaned_data["allow_overlap"],
                     )
                 except services.BookingError as error:
                     self.message_user(
@@ -348,12 +427,6 @@ class RegistrationAdmin(PhoneLookupGuard, DistrictScopedAdmin):
                     )
                     continue
                 moved += 1
-                self.log_change(
-                    request,
-                    registration,
-                    _("Moved to %(activity)s as %(reference)s.")
-                    % {"activity": target.title, "reference": registration.reference},
-                )
             self.message_user(
                 request,
                 ngettext("%(count)d registration moved.", "%(count)d registrations moved.", moved)
@@ -421,13 +494,10 @@ class RegistrationAdmin(PhoneLookupGuard, DistrictScopedAdmin):
         return super().changelist_view(request, extra_context)
 
 
-class NoShowPardonForm(forms.ModelForm):
+class NoShowPardonForm(forms.Form):
     # Wider than the stored 11 digits: staff type "+86 138 0013 8000".
     phone = forms.CharField(label=_("mobile phone"), max_length=32)
-
-    class Meta:
-        model = NoShowPardon
-        fields = ["phone", "note"]
+    note = forms.CharField(label=_("reason"), max_length=200, required=False)
 
     def clean_phone(self):
         return normalise_phone(self.cleaned_data["phone"])
@@ -435,10 +505,10 @@ class NoShowPardonForm(forms.ModelForm):
 
 @admin.register(NoShowPardon)
 class NoShowPardonAdmin(PhoneLookupGuard, admin.ModelAdmin):
-    """Lifting a no-show suspension: adding a row forgives what the number missed so far
-    (see `services.no_show_suspended_until`). Rows are a record and are not edited."""
+    """Lifting a no-show suspension through `services.no_show_suspension_lift`: it forgives
+    what the number missed so far. Rows are the record (who, when, why) and are not
+    edited."""
 
-    form = NoShowPardonForm
     list_display = ["masked_phone", "note", "created_by", "created_at"]
     search_fields = ["phone", "note"]
     date_hierarchy = "created_at"
@@ -456,6 +526,31 @@ class NoShowPardonAdmin(PhoneLookupGuard, admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    def save_model(self, request, obj, form, change):
-        obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = NoShowPardonForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            services.no_show_suspension_lift(
+                phone=form.cleaned_data["phone"],
+                note=form.cleaned_data["note"],
+                by_staff=request.user,
+            )
+            self.message_user(
+                request, _("The suspension is lifted; earlier no-shows no longer count.")
+            )
+            return redirect("admin:registrations_noshowpardon_changelist")
+        return service_form_page(self, request, form, _("Lift a no-show suspension"))
+
+
+def service_form_page(model_admin, request, form, title):
+    """An admin page with a plain form whose data a service saves (instead of a model form
+    that saves the object itself)."""
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": title,
+        "opts": model_admin.model._meta,
+        "form": form,
+        "media": model_admin.media + form.media,
+    }
+    return TemplateResponse(request, "admin/service_form.html", context)

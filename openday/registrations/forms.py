@@ -14,11 +14,16 @@ from openday.events.models import SubEvent
 
 from .models import Registration
 from .services import (
+    NAME_MAX_LENGTH,
     BookingError,
     DuplicateRegistration,
     InvalidInvitationCode,
+    InvalidName,
     InvalidPartySize,
     NoShowSuspended,
+    OverlappingRegistration,
+    normalise_invitation_code,
+    normalise_name,
 )
 
 
@@ -104,17 +109,21 @@ class RegistrationForm(forms.Form):
         if not self.is_bound:
             self.initial.setdefault("form_token", new_form_token())
 
+    # Names and codes are cleaned by the service's normalisers; the form only words the
+    # message next to the field.
     def clean_name(self) -> str:
-        name = " ".join(self.cleaned_data["name"].split())
+        name = normalise_name(self.cleaned_data["name"])
         if not name:
             raise ValidationError(_("Enter your name."), code="required")
+        if len(name) > NAME_MAX_LENGTH:
+            raise ValidationError(_("A name has at most 100 characters."), code="max_length")
         return name
 
     def clean_phone(self) -> str:
         return normalise_phone(self.cleaned_data["phone"])
 
     def clean_invitation_code(self) -> str:
-        return "".join(self.cleaned_data["invitation_code"].split()).upper()
+        return normalise_invitation_code(self.cleaned_data["invitation_code"])
 
     def clean_form_token(self) -> str:
         token = self.cleaned_data.get("form_token", "")
@@ -141,8 +150,10 @@ class RegistrationForm(forms.Form):
             )
         elif isinstance(error, InvalidInvitationCode):
             self.add_error("invitation_code", ValidationError(error.message, code=error.code))
-        elif isinstance(error, NoShowSuspended):
+        elif isinstance(error, (NoShowSuspended, OverlappingRegistration)):
             self.add_error("phone", ValidationError(str(error.message), code=error.code))
+        elif isinstance(error, InvalidName):
+            self.add_error("name", ValidationError(error.message, code=error.code))
         elif isinstance(error, InvalidPartySize):
             self.add_error("party_size", ValidationError(error.message, code=error.code))
         else:

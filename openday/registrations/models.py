@@ -262,6 +262,64 @@ class NoShowPardon(models.Model):
         return f"{mask_phone(self.phone)} · {self.created_at:%Y-%m-%d}"
 
 
+class RegistrationLog(models.Model):
+    """What happened to a registration, who did it and when. Written only by the booking
+    services, in the transaction that made the change, so no caller can forget it and no
+    record exists of a change that did not happen."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", pgettext_lazy("history", "registered")
+        CANCELLED = "cancelled", _("cancelled")
+        MOVED = "moved", _("moved to another activity")
+        PROMOTED = "promoted", _("moved up from the waiting list")
+        CHECKED_IN = "checked_in", _("checked in")
+        LINK_RESENT = "link_resent", _("confirmation resent with a new link")
+
+    class Actor(models.TextChoices):
+        PERSON = "person", _("the registrant")
+        STAFF = "staff", _("staff member")
+        SYSTEM = "system", _("the system")
+
+    registration = models.ForeignKey(
+        Registration, verbose_name=_("registration"), on_delete=models.CASCADE, related_name="log"
+    )
+    action = models.CharField(_("what happened"), max_length=16, choices=Action.choices)
+    actor_kind = models.CharField(_("done by"), max_length=8, choices=Actor.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Facts about the change (statuses, party size, activity numbers and titles), never
+    # personal data: the record outlives the anonymisation of the registration.
+    detail = models.JSONField(_("details"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("history entry")
+        verbose_name_plural = _("registration history")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class PhoneLock(models.Model):
+    """One row per phone number that has booked, keyed by its keyed hash (never the
+    number). Every booking of a number locks its row first, so two bookings of the same
+    number at the same moment take turns and the overlap rule sees both."""
+
+    digest = models.CharField(max_length=64, primary_key=True)
+    locked_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("phone number lock")
+        verbose_name_plural = _("phone number locks")
+
+
 class IdempotentBooking(models.Model):
     """The first answer to a booking that carried an idempotency key (the API's
     `Idempotency-Key` header, the form page's hidden token), written in the booking's own

@@ -110,3 +110,7 @@ def registration_promoted(registration: Registration) -> None:
 
 def registration_cancelled(registration: Registration) -> None:
     _enqueue(registration, "cancelled")
+
+
+def registration_link_resent(registration: Registration, token: str) -> None:
+    _enqueue(registration, registration.status, Registration.manage_url_for(token))

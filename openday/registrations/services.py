@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -29,12 +30,19 @@ from django.db.models import F, Max, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from openday.core.phone import normalise_phone
+from openday.core.phone import normalise_phone, phone_digest
 from openday.core.refusals import Refusal
 from openday.events.models import Invitation, SubEvent
 
 from . import idempotency, notifications, sold_out
-from .models import NoShowPardon, Registration, needs_normalise, new_reference
+from .models import (
+    NoShowPardon,
+    PhoneLock,
+    Registration,
+    RegistrationLog,
+    needs_normalise,
+    new_reference,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -105,27 +113,104 @@ class Busy(BookingError):
     message = _("Too many people are registering right now. Please try again in a moment.")
 
 
-class NotConfirmed(BookingError):
+class CheckInRefused(BookingError):
+    """A ticket that may not be checked in (now, at this door); the message says why."""
+
+    code = "refused"
+    message = _("This ticket cannot be checked in.")
+
+
+class NotConfirmed(CheckInRefused):
     code = "not_confirmed"
     message = _("Only a confirmed registration can be checked in.")
 
 
-class AlreadyCheckedIn(BookingError):
+class AlreadyCheckedIn(CheckInRefused):
     """Checked in before; `checked_in_at` says when, for the person at the door."""
 
     code = "already_checked_in"
 
-    def __init__(self, checked_in_at: dt.datetime):
+    def __init__(self, checked_in_at: dt.datetime, device: str = ""):
         self.checked_in_at = checked_in_at
-        super().__init__(
-            _("Already checked in at %(time)s.")
-            % {"time": timezone.localtime(checked_in_at).strftime("%H:%M")}
-        )
+        self.device = device
+        time = formats.time_format(timezone.localtime(checked_in_at), "H:i")
+        if device:
+            message = _("Already checked in at %(time)s at %(door)s.") % {
+                "time": time,
+                "door": device,
+            }
+        else:
+            message = _("Already checked in at %(time)s.") % {"time": time}
+        super().__init__(message)
+
+
+class WrongActivity(CheckInRefused):
+    code = "wrong_activity"
+
+
+class WrongDay(CheckInRefused):
+    code = "wrong_day"
 
 
 class RegistrationNotActive(BookingError):
     code = "cancelled"
     message = _("This registration has been cancelled.")
+
+
+class CancellationClosed(RegistrationClosed):
+    """Too late to cancel: the activity has started (or, for staff, ended)."""
+
+    message = _("The activity has started; it can no longer be cancelled.")
+
+
+class CapacityBelowConfirmed(BookingError):
+    """Staff tried to set fewer places than are already confirmed."""
+
+    code = "capacity_below_confirmed"
+
+    def __init__(self, confirmed: int):
+        self.confirmed = confirmed
+        super().__init__(
+            _(
+                "%(count)d places are already confirmed for this activity: the capacity "
+                "cannot be lower. Cancel or move registrations first."
+            )
+            % {"count": confirmed}
+        )
+
+
+class OverlappingRegistration(BookingError):
+    """The number already holds a place (confirmed or waiting) at an activity whose time
+    overlaps this one. Said without naming it: anyone can type a number."""
+
+    code = "overlap"
+    message = _(
+        "This phone number already holds a place at another activity at the same time. "
+        "Cancel that registration first, or choose an activity at another time."
+    )
+
+
+class InvalidName(BookingError):
+    code = "invalid_name"
+    message = _("Enter your name.")
+
+
+NAME_MAX_LENGTH = 100
+
+
+def normalise_name(value: str) -> str:
+    """A person's name as it is stored, however it was typed: compatibility forms folded
+    (full-width letters, digits and spaces become ordinary ones), runs of white space made
+    one space, nothing around it. Every surface cleans names through this function."""
+    return " ".join(unicodedata.normalize("NFKC", value or "").split())
+
+
+def normalise_invitation_code(value: str) -> str:
+    """An invitation code as printed, however it was typed: full-width characters folded,
+    the spaces and hyphens people put between groups dropped, capitals. Codes are drawn
+    from capitals and digits only (`random_code`), so nothing that matters is lost."""
+    text = unicodedata.normalize("NFKC", value or "")
+    return "".join(text.replace("-", " ").split()).upper()
 
 
 def _database_busy(exc: OperationalError) -> bool:
@@ -135,7 +220,7 @@ def _database_busy(exc: OperationalError) -> bool:
     return "database is locked" in str(exc) or pgcode in {"40P01", "40001", "55P03"}
 
 
-def _turn_lock_timeouts_into_busy(service):
+def lock_timeouts_as_busy(service):
     """People must never see "database is locked": a booking that could not get the lock
     in time is refused with `Busy`, and nothing is written."""
 
@@ -298,7 +383,7 @@ def _check_window(sub_event: SubEvent, *, staff: bool) -> None:
 
 
 def _invitation_for(sub_event: SubEvent, code: str) -> Invitation:
-    code = (code or "").strip().upper()
+    code = normalise_invitation_code(code)
     if not code:
         raise InvalidInvitationCode()
     invitation = Invitation.objects.filter(sub_event=sub_event, code=code).first()
@@ -307,7 +392,81 @@ def _invitation_for(sub_event: SubEvent, code: str) -> Invitation:
     return invitation
 
 
-@_turn_lock_timeouts_into_busy
+def overlap_rule_applies(*, allow_overlap: bool = False) -> bool:
+    """Whether a booking must not overlap another place of the same number: the rule is
+    on (OPENDAY_REFUSE_OVERLAPPING) and staff did not override it for this booking."""
+    return settings.OPENDAY_REFUSE_OVERLAPPING and not allow_overlap
+
+
+def _check_no_overlap(sub_event: SubEvent, phone: str, *, moving: int | None = None) -> None:
+    """Refuse when `phone` holds an active registration at another activity (not
+    cancelled) whose time overlaps `sub_event`'s; `moving` is a registration left out
+    (the one being moved)."""
+    clashes = (
+        Registration.objects.active()
+        .filter(
+            phone=phone,
+            sub_event__is_cancelled=False,
+            sub_event__starts_at__lt=sub_event.ends_at,
+            sub_event__ends_at__gt=sub_event.starts_at,
+        )
+        .exclude(sub_event_id=sub_event.pk)
+    )
+    if moving is not None:
+        clashes = clashes.exclude(pk=moving)
+    if phone and clashes.exists():
+        raise OverlappingRegistration()
+
+
+def _lock_phone(phone: str) -> None:
+    """Lock the phone number's row (made on its first booking), so that bookings of one
+    number take turns: in one statement, an insert or, when the row exists, an update
+    that waits for whoever holds it. Taken before any sub-event lock, always, so the
+    order of locks is the same in every transaction (number, then sub-events by key)."""
+    PhoneLock.objects.bulk_create(
+        [PhoneLock(digest=phone_digest(phone), locked_at=timezone.now())],
+        update_conflicts=True,
+        unique_fields=["digest"],
+        update_fields=["locked_at"],
+    )
+
+
+def _record(
+    registration: Registration, action: str, *, by_staff=None, by_person: bool = False, **detail
+) -> None:
+    """Write what a service did to a registration and who did it: a staff member, the
+    registrant (web, API, manage link), or the system (promotions, the scheduler). Called
+    inside the transaction of the change itself."""
+    _record_many([registration], action, by_staff=by_staff, by_person=by_person, **detail)
+
+
+def _record_many(
+    registrations: list[Registration],
+    action: str,
+    *,
+    by_staff=None,
+    by_person: bool = False,
+    **detail,
+) -> None:
+    if by_staff is not None:
+        kind = RegistrationLog.Actor.STAFF
+    elif by_person:
+        kind = RegistrationLog.Actor.PERSON
+    else:
+        kind = RegistrationLog.Actor.SYSTEM
+    RegistrationLog.objects.bulk_create(
+        RegistrationLog(
+            registration=registration,
+            action=action,
+            actor_kind=kind,
+            actor=by_staff,
+            detail=detail,
+        )
+        for registration in registrations
+    )
+
+
+@lock_timeouts_as_busy
 def registration_create(
     *,
     sub_event_id: int,
@@ -319,6 +478,7 @@ def registration_create(
     source: str = Registration.Source.WEB,
     language: str | None = None,
     created_by=None,
+    allow_overlap: bool = False,
     needs: Sequence[str] = (),
     needs_note: str = "",
     idempotency_key: str = "",
@@ -330,13 +490,19 @@ def registration_create(
     (forms, API schemas) before calling, this re-checks what the rules depend on.
 
     The no-show rule applies to people booking for themselves; staff registering someone
-    on their behalf decide for themselves (and can lift a suspension for good).
+    on their behalf decide for themselves (and can lift a suspension for good). Staff may
+    also book a place that overlaps another of the same number (`allow_overlap`).
 
     With an `idempotency_key`, the answer is kept in the same transaction, so that the
     same request sent again gets it back (`idempotency.earlier_answer`).
     """
     phone = normalise_phone(phone)
-    name = name.strip()
+    name = normalise_name(name)
+    if not name:
+        raise InvalidName()
+    if len(name) > NAME_MAX_LENGTH:
+        raise InvalidName(_("A name has at most 100 characters."))
+    invitation_code = normalise_invitation_code(invitation_code)
     needs, needs_note = needs_normalise(needs, needs_note)
     staff = source in (
         Registration.Source.STAFF,
@@ -359,6 +525,9 @@ def registration_create(
     if not 1 <= party_size <= sub_event.max_party_size:
         raise InvalidPartySize()
     _check_not_registered(sub_event.pk, phone)
+    no_overlap = overlap_rule_applies(allow_overlap=allow_overlap and staff)
+    if no_overlap:
+        _check_no_overlap(sub_event, phone)
     if invitation_code:
         # A wrong code is refused before it can queue for the lock.
         _invitation_for(sub_event, invitation_code)
@@ -375,10 +544,14 @@ def registration_create(
         if until is not None:
             raise NoShowSuspended(until)
     with transaction.atomic():
+        if no_overlap:
+            _lock_phone(phone)
         sub_event = _lock_sub_event(sub_event_id)
         # Everything again on the locked row; a duplicate that slipped in meanwhile meets
         # the unique constraint in `_save_new`.
         _check_window(sub_event, staff=staff)
+        if no_overlap:
+            _check_no_overlap(sub_event, phone)
         invitation = _invitation_for(sub_event, invitation_code) if invitation_code else None
         status = _status_or_sold_out(
             sub_event, party_size=party_size, invitation=invitation, seen=seen
@@ -406,6 +579,16 @@ def registration_create(
         )
         token = registration.set_manage_token()
         _save_new(registration)
+        _record(
+            registration,
+            RegistrationLog.Action.CREATED,
+            by_staff=created_by if staff else None,
+            by_person=not staff,
+            source=source,
+            status=status,
+            party_size=party_size,
+            invited=invitation is not None,
+        )
         if idempotency_key:
             idempotency.remember(key=idempotency_key, registration=registration, token=token)
         booking = Booking(registration=registration, token=token)
@@ -485,10 +668,26 @@ def _save_new(registration: Registration) -> None:
             registration.reference = new_reference()
 
 
-@_turn_lock_timeouts_into_busy
+def cancel_deadline(sub_event: SubEvent, *, by_staff=None) -> dt.datetime:
+    """Until when a registration of `sub_event` may be cancelled: a person may cancel
+    until the activity starts, on every surface. Staff, recording what someone told them
+    on the day, may cancel until it ends (it then counts as a late cancellation for the
+    no-show rule, as it would have)."""
+    return sub_event.ends_at if by_staff is not None else sub_event.starts_at
+
+
+def registration_cancellable(registration: Registration, *, by_staff=None) -> bool:
+    """Whether `registration_cancel` would cancel it now (for pages offering the button)."""
+    return registration.is_active and timezone.now() < cancel_deadline(
+        registration.sub_event, by_staff=by_staff
+    )
+
+
+@lock_timeouts_as_busy
 def registration_cancel(*, registration: Registration, by_staff=None) -> list[Registration]:
     """Cancel a registration. A confirmed place goes at once to the waiting list; returns
     the registrations that were promoted (and will be told). Cancelling twice is a no-op.
+    Raises `CancellationClosed` (code `closed`) past `cancel_deadline`.
 
     The sub-event is locked although a place becomes *more* available: the promotion
     that follows takes places, and must not race a booking for the same ones."""
@@ -498,11 +697,20 @@ def registration_cancel(*, registration: Registration, by_staff=None) -> list[Re
         if current.status == Registration.Status.CANCELLED:
             registration.refresh_from_db()
             return []
+        if timezone.now() >= cancel_deadline(sub_event, by_staff=by_staff):
+            raise CancellationClosed()
         freed = current.status == Registration.Status.CONFIRMED
         current.status = Registration.Status.CANCELLED
         current.cancelled_at = timezone.now()
         current.save(update_fields=["status", "cancelled_at", "updated_at"])
-        promoted = promote_waitlist(sub_event=sub_event) if freed else []
+        _record(
+            current,
+            RegistrationLog.Action.CANCELLED,
+            by_staff=by_staff,
+            by_person=True,
+            was=Registration.Status.CONFIRMED if freed else Registration.Status.WAITLISTED,
+        )
+        promoted = promote_waitlist(sub_event=sub_event, by_staff=by_staff) if freed else []
         transaction.on_commit(lambda: notifications.registration_cancelled(current))
         if freed:
             transaction.on_commit(lambda: sold_out.clear(current.sub_event_id), robust=True)
@@ -510,14 +718,16 @@ def registration_cancel(*, registration: Registration, by_staff=None) -> list[Re
     return promoted
 
 
-def promote_waitlist(*, sub_event: SubEvent) -> list[Registration]:
+def promote_waitlist(*, sub_event: SubEvent, by_staff=None) -> list[Registration]:
     """Move waitlisted parties to confirmed, first come first served, each one that fits
     in the places left (a party of three waits while a later party of one fits).
 
     The caller holds the lock on `sub_event` (from `_lock_sub_event`), or calls
     `sub_event_promote_waitlist`, which takes it.
     """
-    if sub_event.is_cancelled or sub_event.is_past:
+    # Once the activity has started nobody joins it from the waiting list: they could not
+    # be told in time, and registration has closed for everyone else too.
+    if sub_event.is_cancelled or sub_event.starts_at <= timezone.now():
         return []
     left = _sub_event_with_places(sub_event.pk).places_left
     promoted = []
@@ -537,6 +747,8 @@ def promote_waitlist(*, sub_event: SubEvent) -> list[Registration]:
         left -= registration.party_size
         if left <= 0:
             break
+    # Recorded as the system's doing unless a staff member's change opened the places.
+    _record_many(promoted, RegistrationLog.Action.PROMOTED, by_staff=by_staff)
     for registration in promoted:
         transaction.on_commit(
             lambda registration=registration: notifications.registration_promoted(registration)
@@ -544,13 +756,16 @@ def promote_waitlist(*, sub_event: SubEvent) -> list[Registration]:
     return promoted
 
 
-@_turn_lock_timeouts_into_busy
-def sub_event_promote_waitlist(*, sub_event_id: int) -> list[Registration]:
+@lock_timeouts_as_busy
+def sub_event_promote_waitlist(*, sub_event_id: int, by_staff=None) -> list[Registration]:
     """Fill places that opened up without a cancellation (more capacity, invitation places
     released) from the waiting list."""
     with transaction.atomic():
         sub_event = _lock_sub_event(sub_event_id)
-        return promote_waitlist(sub_event=sub_event)
+        promoted = promote_waitlist(sub_event=sub_event, by_staff=by_staff)
+        if promoted:
+            transaction.on_commit(lambda: sold_out.clear(sub_event_id), robust=True)
+        return promoted
 
 
 def registration_check_in(
@@ -574,19 +789,22 @@ def registration_check_in(
     people = registration.party_size if people is None else people
     if not 1 <= people <= registration.party_size:
         raise InvalidPartySize()
-    updated = Registration.objects.filter(
-        pk=registration.pk, status=Registration.Status.CONFIRMED, checked_in_at__isnull=True
-    ).update(
-        checked_in_at=at,
-        checked_in_people=people,
-        checked_in_device=device[:40],
-        updated_at=now,
-    )
+    with transaction.atomic():
+        updated = Registration.objects.filter(
+            pk=registration.pk, status=Registration.Status.CONFIRMED, checked_in_at__isnull=True
+        ).update(
+            checked_in_at=at,
+            checked_in_people=people,
+            checked_in_device=device[:40],
+            updated_at=now,
+        )
+        if updated:
+            _record(registration, RegistrationLog.Action.CHECKED_IN, by_staff=by_staff)
     registration.refresh_from_db()
     if updated:
         return registration
     if registration.checked_in_at is not None:
-        raise AlreadyCheckedIn(registration.checked_in_at)
+        raise AlreadyCheckedIn(registration.checked_in_at, registration.checked_in_device)
     raise NotConfirmed()
 
 
@@ -601,7 +819,7 @@ class Arrival:
 
 
 def registrations_check_in_batch(
-    *, sub_event_id: int, arrivals: list[Arrival], device: str
+    *, sub_event_id: int, arrivals: list[Arrival], device: str, by_staff=None
 ) -> list[tuple[str, Registration | None]]:
     """Check in, at one door of `sub_event_id`, the tickets scanned there (offline, sent
     later), in the order given; the same rules as `registration_check_in`. Returns per
@@ -651,12 +869,17 @@ def registrations_check_in_batch(
             ["checked_in_at", "checked_in_people", "checked_in_device", "updated_at"],
             batch_size=500,
         )
+        _record_many(arrived, RegistrationLog.Action.CHECKED_IN, by_staff=by_staff)
     return outcomes
 
 
-@_turn_lock_timeouts_into_busy
+@lock_timeouts_as_busy
 def registration_move(
-    *, registration: Registration, to_sub_event_id: int, by_staff=None
+    *,
+    registration: Registration,
+    to_sub_event_id: int,
+    by_staff=None,
+    allow_overlap: bool = False,
 ) -> list[Registration]:
     """Move an active registration to another sub-event (staff, at the person's request),
     keeping its reference and manage link.
@@ -667,7 +890,10 @@ def registration_move(
     sub-event goes to that waiting list at once.
     Returns the registrations promoted at the old sub-event.
     """
+    no_overlap = overlap_rule_applies(allow_overlap=allow_overlap)
     with transaction.atomic():
+        if no_overlap and registration.phone:
+            _lock_phone(registration.phone)
         locked = _lock_sub_events(registration.sub_event_id, to_sub_event_id)
         source, target = locked[registration.sub_event_id], locked[to_sub_event_id]
         current = Registration.objects.select_for_update().get(pk=registration.pk)
@@ -684,6 +910,8 @@ def registration_move(
         duplicate = Registration.objects.active().filter(sub_event=target, phone=current.phone)
         if current.phone and duplicate.exists():
             raise DuplicateRegistration()
+        if no_overlap:
+            _check_no_overlap(target, current.phone, moving=current.pk)
         # Only into free places: the waiting list there is in order of registration, and
         # a moved registration would jump it with its older registration time.
         if current.party_size > target.places_left:
@@ -696,8 +924,71 @@ def registration_move(
         current.save(
             update_fields=["sub_event", "invitation", "status", "promoted_at", "updated_at"]
         )
-        promoted = promote_waitlist(sub_event=source) if freed else []
+        _record(
+            current,
+            RegistrationLog.Action.MOVED,
+            by_staff=by_staff,
+            from_sub_event=source.pk,
+            from_title=source.title,
+            to_sub_event=target.pk,
+            to_title=target.title,
+        )
+        promoted = promote_waitlist(sub_event=source, by_staff=by_staff) if freed else []
         if freed:
             transaction.on_commit(lambda: sold_out.clear(source.pk), robust=True)
     registration.refresh_from_db()
     return promoted
+
+
+def registration_resend_link(*, registration: Registration, by_staff=None) -> bool:
+    """Send the confirmation again, with a new manage link: only the token's hash is kept,
+    so the old link stops working. False (and nothing changes) for a cancelled
+    registration or one without an e-mail address."""
+    with transaction.atomic():
+        current = Registration.objects.select_for_update().get(pk=registration.pk)
+        if not current.is_active or not current.email:
+            return False
+        token = current.set_manage_token()
+        current.save(update_fields=["manage_token_hash", "updated_at"])
+        _record(current, RegistrationLog.Action.LINK_RESENT, by_staff=by_staff)
+        transaction.on_commit(lambda: notifications.registration_link_resent(current, token))
+    registration.refresh_from_db()
+    return True
+
+
+def sub_event_capacity_check(*, sub_event_id: int, capacity: int) -> None:
+    """Staff may not set a capacity below the places already confirmed.
+
+    Called while validating the staff member's form, inside the transaction that then
+    saves it: the sub-event row is locked here and stays locked until that transaction
+    ends, so no booking confirms more places between the check and the save. Raises
+    `CapacityBelowConfirmed`, or `Busy` when the lock wait runs out (the caller's
+    transaction stays usable: the lock is taken in a savepoint).
+    """
+    if not connection.in_atomic_block:
+        raise ImproperlyConfigured("sub_event_capacity_check() runs inside the saving transaction.")
+    try:
+        with transaction.atomic():
+            sub_event = _lock_sub_event(sub_event_id)
+    except OperationalError as exc:
+        if not _database_busy(exc):
+            raise
+        raise Busy() from exc
+    if capacity < sub_event.confirmed_places:
+        raise CapacityBelowConfirmed(sub_event.confirmed_places)
+
+
+def sub_event_places_changed(*, sub_event_id: int, by_staff=None) -> None:
+    """Staff changed what an activity offers (capacity, invitation seats, the release time
+    of unused invitation places): once that change commits, the waiting list moves into
+    whatever places opened, at once, and no sold-out mark read before it counts."""
+
+    def promote():
+        sold_out.clear(sub_event_id)
+        try:
+            sub_event_promote_waitlist(sub_event_id=sub_event_id, by_staff=by_staff)
+        except BookingError as error:
+            # Busy: the scheduled `promote_waitlists` fills the places a minute later.
+            logger.warning("waiting list of sub-event %s not promoted: %s", sub_event_id, error)
+
+    transaction.on_commit(promote)

@@ -304,7 +304,7 @@ def manage(request, token):
                 "token": token,
                 "manage_link": request.build_absolute_uri(),
                 "qr_svg": _qr_svg(registration) if confirmed else "",
-                "can_cancel": registration.is_active and not registration.sub_event.is_past,
+                "can_cancel": services.registration_cancellable(registration),
                 "can_erase": retention.registration_can_be_erased(registration),
                 "waitlist_position": services.waitlist_position(registration),
                 "notices": list(
@@ -333,12 +333,16 @@ def cancel(request, token):
     if not registration.is_active:
         messages.info(request, _("This registration is already cancelled."))
         return redirect(manage_url)
-    if registration.sub_event.is_past:
-        messages.error(request, _("The activity is over; there is nothing left to cancel."))
+    if not services.registration_cancellable(registration):
+        messages.error(request, str(services.CancellationClosed.message))
         return redirect(manage_url)
     if request.method == "POST":
-        # The service tells the person (and anyone promoted) once it has committed.
-        services.registration_cancel(registration=registration)
+        # The service decides (and tells the person, and anyone promoted, once committed).
+        try:
+            services.registration_cancel(registration=registration)
+        except services.BookingError as error:
+            messages.error(request, str(error.message))
+            return redirect(manage_url)
         messages.success(request, _("Your registration is cancelled. Thank you for telling us."))
         return redirect(manage_url)
     return _ask_first(request, "registrations/cancel.html", registration, token)

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 
 from django.db.models import Avg, Count, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openday.events.models import Invitation, SubEvent
 from openday.feedback.models import Feedback
+from openday.registrations import selectors
 from openday.registrations.models import Registration
 
 from . import scope
@@ -50,8 +50,10 @@ class Line:
 
     @property
     def attendance_rate(self) -> int | None:
-        """Of the people expected at activities that have finished, how many came."""
-        return _rate(self.finished_checked_in, self.finished_confirmed)
+        """Attendance as `registrations.selectors` defines it (the public report's too)."""
+        return selectors.attendance_percent(
+            attended=self.finished_checked_in, expected=self.finished_confirmed
+        )
 
     @property
     def no_shows(self) -> int:
@@ -71,25 +73,11 @@ class Report:
 def event_report(event, user, district=None) -> Report:
     """The figures of one open day that `user` may see; with `district`, of that district
     only (the caller has checked the user may see it)."""
-    now = timezone.now()
     narrow = {} if district is None else {"district": district}
-    confirmed = Q(registrations__status=Registration.Status.CONFIRMED)
     activities = (
         scope.restrict(SubEvent.objects.filter(event=event, **narrow), user, "district")
         .select_related("district")
-        .annotate(
-            confirmed_people=Sum("registrations__party_size", filter=confirmed, default=0),
-            waitlisted_people=Sum(
-                "registrations__party_size",
-                filter=Q(registrations__status=Registration.Status.WAITLISTED),
-                default=0,
-            ),
-            checked_in_people=Sum(
-                "registrations__checked_in_people",
-                filter=confirmed & Q(registrations__checked_in_at__isnull=False),
-                default=0,
-            ),
-        )
+        .annotate(**selectors.people_sums(registration="registrations__", sub_event=""))
         .order_by("district__sort_order", "district__name", "starts_at", "pk")
     )
     total = Line(name=_("All"))
@@ -103,12 +91,11 @@ def event_report(event, user, district=None) -> Report:
             confirmed=activity.confirmed_people,
             waitlisted=activity.waitlisted_people,
             checked_in=activity.checked_in_people,
+            finished_confirmed=activity.expected_people,
+            finished_checked_in=activity.attended_people,
             district_id=activity.district_id,
             starts_at=activity.starts_at,
         )
-        if activity.ends_at <= now:
-            line.finished_confirmed = line.confirmed
-            line.finished_checked_in = line.checked_in
         sub_events.append(line)
         district_name = activity.district.name if activity.district_id else _("City-wide")
         group = districts.setdefault(

@@ -55,7 +55,7 @@ def walk_in_register(
         created_by=by_staff,
     ).registration
     return services.registration_check_in(
-        registration=registration, sub_event_id=sub_event.pk, on_the_day=False
+        registration=registration, sub_event_id=sub_event.pk, on_the_day=False, by_staff=by_staff
     )
 
 
@@ -140,6 +140,7 @@ def checkin_scans_apply(*, sub_event: SubEvent, device: str, scans: list[Scan], 
             sub_event_id=sub_event.pk,
             arrivals=[booking.Arrival(scan.reference, scan.at, scan.people) for scan in new],
             device=device,
+            by_staff=user,
         )
         now = timezone.now()
         records = [

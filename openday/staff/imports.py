@@ -206,12 +206,12 @@ def check_rows(raw_rows: list[dict], user) -> ImportResult:
     for raw in raw_rows:
         number = raw["row"]
         row_errors = []
-        name = raw.get("name", "").strip()
+        name = services.normalise_name(str(raw.get("name", "")))
         if not name:
             row_errors.append(
                 RowError(number, pgettext("person", "name"), _("The name is missing."))
             )
-        elif len(name) > 100:
+        elif len(name) > services.NAME_MAX_LENGTH:
             row_errors.append(
                 RowError(number, pgettext("person", "name"), _("The name is too long."))
             )
@@ -297,9 +297,12 @@ def unsign_rows(value: str) -> list[dict] | None:
         return None
 
 
+@services.lock_timeouts_as_busy
 def guest_list_import(rows: list[dict], user) -> ImportResult:
     """Register every row through the booking service in one transaction; when any row is
-    refused (places taken, already registered), roll back all and report the rows."""
+    refused (places taken, already registered), roll back all and report the rows. Raises
+    `services.Busy` (nothing written) when a lock wait runs out: inside this transaction
+    the booking service cannot say so itself."""
     checked = check_rows(rows, user)
     if checked.errors:
         return checked

@@ -7,7 +7,7 @@ import json
 import unicodedata
 
 from django.contrib import admin, messages
-from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
@@ -32,11 +32,6 @@ from .messaging import staff_message_send
 
 # People found at the door by phone digits or name, at most.
 FIND_LIMIT = 20
-
-
-def _log_change(user, registration: Registration, message: str) -> None:
-    # Staff changes made outside the admin still appear in the object's admin history.
-    LogEntry.objects.log_actions(user.pk, [registration], CHANGE, change_message=message)
 
 
 def _counter(sub_event: SubEvent) -> dict:
@@ -157,11 +152,11 @@ def _checkin_confirm(request, sub_event):
             people=int(people) if people.isdigit() else None,
             name_other_activity=registration.sub_event_id == sub_event.pk
             or _serves(request.user, registration),
+            by_staff=request.user,
         )
-    except (staff_services.CheckInRefused, booking.BookingError) as refusal:
+    except booking.BookingError as refusal:
         messages.error(request, f"{registration.reference}: {refusal.message}")
         return HttpResponseRedirect(back)
-    _log_change(request.user, done, _("Checked in at the door."))
     messages.success(
         request,
         _("Checked in: %(name)s, %(count)d of %(party)d people.")
@@ -208,10 +203,9 @@ def walk_in(request, pk: int):
             party_size=form.cleaned_data["party_size"],
             by_staff=request.user,
         )
-    except (booking.BookingError, staff_services.CheckInRefused) as refusal:
+    except booking.BookingError as refusal:
         messages.error(request, refusal.message)
         return HttpResponseRedirect(back)
-    _log_change(request.user, registration, _("Registered and checked in as a walk-in."))
     messages.success(
         request,
         _("Walk-in registered and checked in: %(name)s, %(count)d people (%(reference)s).")
@@ -383,19 +377,23 @@ def _guest_import_confirm(request):
     if rows is None:
         messages.error(request, _("The preview expired or was changed; upload the file again."))
         return HttpResponseRedirect(reverse("staff:guest_import"))
-    result = imports.guest_list_import(rows, request.user)
+    try:
+        result = imports.guest_list_import(rows, request.user)
+    except booking.Busy as error:
+        # Nothing was written: the same preview again, to confirm once the rush is over.
+        messages.error(request, str(error.message))
+        context = {
+            "form": GuestImportForm(),
+            "preview": imports.ImportResult(rows=rows),
+            "signed_rows": request.POST["rows"],
+        }
+        return render(request, "staff/guest_import.html", context)
     if result.errors:
         return render(
             request,
             "staff/guest_import.html",
             {"form": GuestImportForm(), "preview": result},
         )
-    LogEntry.objects.log_actions(
-        request.user.pk,
-        result.registrations,
-        ADDITION,
-        change_message=_("Registered from a guest list import."),
-    )
     messages.success(
         request, _("%(count)d guests registered.") % {"count": len(result.registrations)}
     )

@@ -9,7 +9,6 @@ from openday.feedback.models import Feedback
 from openday.feedback.services import (
     SurveyAlreadyAnswered,
     SurveyNotOpen,
-    feedback_anonymise,
     suggestion_create,
     survey_answer_create,
 )
@@ -48,39 +47,6 @@ def test_suggestion_create_drops_contact_without_consent():
         event=event, category="question", text="几点开始？", contact_phone="13800138000"
     )
     assert (feedback.contact_phone, feedback.contact_consent) == ("", False)
-
-
-def test_feedback_anonymise_removes_contact_of_old_feedback_only():
-    event = factories.EventFactory()
-    old = suggestion_create(
-        event=event,
-        category="suggestion",
-        text="旧的建议",
-        contact_name="李明",
-        contact_phone="13800138000",
-        contact_consent=True,
-    )
-    answer = survey_answer_create(registration=finished_registration(), rating=4)
-    Feedback.objects.filter(pk__in=[old.pk, answer.pk]).update(
-        created_at=timezone.now() - dt.timedelta(days=200)
-    )
-    recent = suggestion_create(
-        event=event,
-        category="suggestion",
-        text="新的建议",
-        contact_name="王芳",
-        contact_consent=True,
-    )
-    cutoff = timezone.now() - dt.timedelta(days=180)
-    assert feedback_anonymise(received_before=cutoff) == 2
-    old.refresh_from_db()
-    answer.refresh_from_db()
-    recent.refresh_from_db()
-    assert (old.contact_name, old.contact_phone, old.text) == ("", "", "旧的建议")
-    assert old.anonymised_at is not None
-    assert answer.registration is None and answer.rating == 4
-    assert recent.contact_name == "王芳"
-    assert feedback_anonymise(received_before=cutoff) == 0
 
 
 @requires_postgres

@@ -2,6 +2,7 @@
 connection, booking and cancelling at the same moment. Each test checks the totals left in
 the database afterwards."""
 
+import datetime as dt
 import queue
 import threading
 from collections import Counter
@@ -110,7 +111,7 @@ def test_the_same_phone_twice_at_once_books_once():
 
 
 def test_cancel_racing_a_booking_promotes_the_waiting_list_in_order():
-    for _ in range(5):
+    for round_ in range(5):
         sub_event = SubEventFactory(capacity=2)
         leaving = RegistrationFactory(sub_event=sub_event, phone="13700000001")
         RegistrationFactory(sub_event=sub_event, phone="13700000002")
@@ -121,9 +122,11 @@ def test_cancel_racing_a_booking_promotes_the_waiting_list_in_order():
         def cancel(leaving=leaving):
             return len(services.registration_cancel(registration=leaving))
 
-        run_at_once([cancel, booking(sub_event, "13700000004")])
+        # A new number each round: the activities are all at the same hour.
+        newcomer_phone = f"1370000{round_}004"
+        run_at_once([cancel, booking(sub_event, newcomer_phone)])
         first_waiting.refresh_from_db()
-        newcomer = Registration.objects.get(sub_event=sub_event, phone="13700000004")
+        newcomer = Registration.objects.get(sub_event=sub_event, phone=newcomer_phone)
         assert places(sub_event) == 2
         assert (first_waiting.status, newcomer.status) == ("confirmed", "waitlisted")
 
@@ -167,3 +170,31 @@ def test_two_scanners_check_a_ticket_in_once():
     results = run_at_once([scan for _ in range(8)])
     assert Counter(type(r).__name__ for r in results)["datetime"] == 1
     assert results.count("already_checked_in") == 7
+
+
+def test_one_phone_booking_overlapping_activities_at_once_gets_one_place():
+    # Ten activities at the same hour, one number booking all of them at the same moment:
+    # the bookings of that number take turns (its lock), so exactly one gets a place.
+    sub_events = SubEventFactory.create_batch(10, capacity=5)
+    results = run_at_once([booking(sub_event, "13800138000") for sub_event in sub_events])
+    assert Counter(results) == {"confirmed": 1, "overlap": 9}
+    assert Registration.objects.filter(phone="13800138000").count() == 1
+
+
+def test_a_move_racing_a_booking_of_the_same_phone_leaves_no_overlap():
+    for _ in range(5):
+        here, there, also_there = SubEventFactory.create_batch(3, capacity=5)
+        here.starts_at = there.starts_at - dt.timedelta(days=1)
+        here.ends_at = here.starts_at + dt.timedelta(hours=2)
+        here.save()
+        moving = RegistrationFactory(sub_event=here, phone="13800138000")
+
+        def move(moving=moving, there=there):
+            return len(services.registration_move(registration=moving, to_sub_event_id=there.pk))
+
+        results = run_at_once([move, booking(also_there, "13800138000")])
+        assert set(results) <= {0, "confirmed", "overlap"}
+        active = Registration.objects.active().filter(phone="13800138000")
+        at_the_same_hour = active.exclude(sub_event=here)
+        assert at_the_same_hour.count() == 1
+        Registration.objects.all().delete()

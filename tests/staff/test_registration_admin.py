@@ -1,15 +1,15 @@
 import io
+import re
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.admin.models import LogEntry
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from openday.registrations.models import Registration
+from openday.registrations.models import Registration, RegistrationLog
 from openday.staff.models import ExportRecord, PhoneDisclosure
 from tests import factories
 
@@ -37,7 +37,17 @@ def test_cancel_action_promotes_waiting_list_and_is_in_history(client, city_orga
     waiting.refresh_from_db()
     assert confirmed.status == Registration.Status.CANCELLED
     assert waiting.status == Registration.Status.CONFIRMED
-    assert LogEntry.objects.filter(object_id=str(confirmed.pk)).count() == 1
+    history = RegistrationLog.objects.order_by("pk")
+    assert [(e.registration, e.action, e.actor) for e in history] == [
+        (confirmed, "cancelled", city_organiser),
+        (waiting, "promoted", city_organiser),
+    ]
+    page = client.get(
+        reverse("admin:registrations_registration_change", args=[waiting.pk]),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert "moved up from the waiting list" in page.content.decode()
+    assert "city" in page.content.decode()
 
 
 def test_check_in_action_marks_arrival(client, city_organiser):
@@ -48,15 +58,24 @@ def test_check_in_action_marks_arrival(client, city_organiser):
     assert registration.checked_in_at is not None
 
 
-def test_resend_confirmation_sends_new_manage_link(client, city_organiser):
+def test_resend_confirmation_sends_new_manage_link(
+    client, city_organiser, django_capture_on_commit_callbacks
+):
     registration = factories.RegistrationFactory(email="guest@example.com")
+    cancelled = factories.RegistrationFactory(email="gone@example.com", status="cancelled")
     old_hash = registration.manage_token_hash
     client.force_login(city_organiser)
-    run_action(client, "resend_confirmation", [registration])
+    with django_capture_on_commit_callbacks(execute=True):
+        run_action(client, "resend_confirmation", [registration, cancelled])
     registration.refresh_from_db()
     assert registration.manage_token_hash != old_hash
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["guest@example.com"]
+    # The new link is in the message, and the service recorded who sent it.
+    new_link = re.search(r"/r/[\w-]+/", mail.outbox[0].body).group(0)
+    assert client.get(new_link).status_code == 200
+    entry = RegistrationLog.objects.get(registration=registration)
+    assert (entry.action, entry.actor) == ("link_resent", city_organiser)
 
 
 def test_move_action_moves_the_registration_keeping_its_reference(client, city_organiser):

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('events', '0002_live_notice'),
-        ('registrations', '0006_checkin_people_and_door'),
+        ('registrations', '0008_checkin_people_and_door'),
         ('staff', '0005_phone_disclosure_of_feedback'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -1,9 +1,11 @@
 """Fill places that opened without a cancellation from the waiting lists.
 
-A cancellation promotes at once (`registration_cancel`). Places also open when the time
-staff set for releasing unused invitation places passes, or when capacity is raised;
-nothing happens at that moment, so the operator runs this command every minute or so
-(cron, a systemd timer). Running it when nothing changed changes nothing.
+A cancellation promotes at once (`registration_cancel`), and so does staff raising the
+capacity or lowering invitation seats (`sub_event_places_changed`). Places also open when
+the time staff set for releasing unused invitation places passes; nothing happens at that
+moment, so the operator runs this command every minute or so (cron, a systemd timer).
+It also catches a promotion that found the database busy. Running it when nothing changed
+changes nothing.
 """
 
 from django.core.management.base import BaseCommand

@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('events', '0002_live_notice'),
-        ('registrations', '0005_idempotent_booking'),
+        ('registrations', '0007_phone_lock'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
