@@ -1,6 +1,7 @@
 """`Idempotency-Key` on bookings: a client whose answer was lost retries and gets the
 first answer again, never a second booking."""
 
+import datetime as dt
 import json
 
 import pytest
@@ -61,7 +62,12 @@ def test_the_first_status_is_answered_even_after_a_promotion(client):
 
 
 def test_the_key_counts_with_the_phone_and_the_activity(client, sub_event):
-    other_activity = SubEventFactory(event=sub_event.event)
+    # Another day: one number may not hold places at the same hour.
+    other_activity = SubEventFactory(
+        event=sub_event.event,
+        starts_at=sub_event.starts_at + dt.timedelta(days=1),
+        ends_at=sub_event.ends_at + dt.timedelta(days=1),
+    )
     first = book(client, sub_event)
     stranger = book(client, sub_event, phone="13900139000")
     elsewhere = book(client, other_activity)
