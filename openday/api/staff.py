@@ -109,7 +109,13 @@ def checkin_manifest(request: HttpRequest, id: int):
 
 @router.post(
     "/subevents/{id}/checkins",
-    response={200: CheckinsOut, 400: ErrorOut, 403: ForbiddenOut, 422: ValidationErrorOut},
+    response={
+        200: CheckinsOut,
+        400: ErrorOut,
+        403: ForbiddenOut,
+        415: ErrorOut,
+        422: ValidationErrorOut,
+    },
     summary="Scans made at a door, sent in a batch; each scan ID counts once",
 )
 def checkins(request: HttpRequest, id: int, payload: CheckinsIn):
