@@ -78,9 +78,16 @@ def test_venue_photo_uploaded_in_the_admin_is_cleaned(client, admin_client):
 
 
 def test_event_cover_uploaded_in_the_admin_is_cleaned(admin_client):
+    inlines = admin_client.get(reverse("admin:events_event_add")).context["inline_admin_formsets"]
+    management = {
+        f"{inline.formset.prefix}-{field}": "0"
+        for inline in inlines
+        for field in ("TOTAL_FORMS", "INITIAL_FORMS")
+    }
     response = admin_client.post(
         reverse("admin:events_event_add"),
         {
+            **management,
             "title": "开放日",
             "slug": "open",
             "theme": "",
