@@ -16,7 +16,9 @@ from openday.core.worker import SupervisedWorker
 from openday.registrations.notifications import send_registration_email
 from tests import factories
 
-pytestmark = pytest.mark.django_db
+# The worker commits as it goes and closes connections between tasks, as in production:
+# inside a test's transaction on PostgreSQL that would close the test's own connection.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
