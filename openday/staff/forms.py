@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from openday.core.phone import normalise_phone
+from openday.registrations import services as booking
 from openday.registrations.models import Registration
 
 from .models import StaffMessage
@@ -73,7 +74,7 @@ class WalkInForm(forms.Form):
         ]
 
     def clean_name(self) -> str:
-        name = " ".join(self.cleaned_data["name"].split())
+        name = booking.normalise_name(self.cleaned_data["name"])
         if not name:
             raise forms.ValidationError(_("Enter the walk-in's name."))
         return name

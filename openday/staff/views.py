@@ -3,6 +3,7 @@ registrants and the guest-list import. Each view narrows what it reads through `
 
 from __future__ import annotations
 
+import functools
 import json
 import unicodedata
 
@@ -225,13 +226,18 @@ def checkin_counter(request, pk: int):
     return JsonResponse(_counter(sub_event))
 
 
+@functools.cache
+def _service_worker_script() -> bytes:
+    # Read once per process: the file changes only with a deployment.
+    with open(finders.find("js/checkin-sw.js"), "rb") as handle:
+        return handle.read()
+
+
 @require_safe
 def checkin_service_worker(request):
     """The check-in page's service worker, served from under the page's path so that it
     may control it (a worker's scope cannot reach above the folder it is served from)."""
-    path = finders.find("js/checkin-sw.js")
-    with open(path, "rb") as handle:
-        response = HttpResponse(handle.read(), content_type="text/javascript")
+    response = HttpResponse(_service_worker_script(), content_type="text/javascript")
     response["Cache-Control"] = "no-cache"
     return response
 
