@@ -83,7 +83,9 @@
       if (ticket.checked_in_at) { checkedIn += ticket.checked_in_people || ticket.party_size; }
     });
     var counter = document.getElementById("checkin-counter");
-    if (counter && manifest) {
+    // Online, the page's own figures (the server's, refreshed by checkin.js) are the truth;
+    // the list kept here may be older than the page.
+    if (counter && manifest && !online) {
       counter.querySelector("[data-counter=checked_in]").textContent = checkedIn;
       counter.querySelector("[data-counter=expected]").textContent = expected;
     }
