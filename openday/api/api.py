@@ -402,8 +402,11 @@ def create_registration(
     ),
 ):
     """Register for an activity. `201` with `status` confirmed or waitlisted; `409` with
-    `code` full, duplicate, closed, suspended or overlap (the number holds a place at
-    another activity at the same time); `422` with messages per field (among
+    `code` closed, or `refused` when the activity is full or the number may not book it
+    (it holds a place here or at the same time, or is suspended for missed activities):
+    one answer, so that nobody learns about a number by typing it. Where the site checks
+    phone numbers, a verified number hears which: full, duplicate, overlap or suspended.
+    `422` with messages per field (among
     them `verification_code` when the site checks phone numbers); `429`
     with Retry-After and `code` rate_limited (too many attempts from one client or for
     one phone) or busy (the database could not take the booking in time); `503` with
@@ -461,6 +464,7 @@ def create_registration(
         )
         if earlier is not None:
             return Status(201, _created(request, earlier))
+        error = services.public_refusal(error, phone_verified=verification.verification_required())
         return Status(409, {"code": error.code, "message": str(error.message)})
     return Status(
         201,

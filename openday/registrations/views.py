@@ -138,7 +138,10 @@ def _book(request, sub_event: SubEvent, form: RegistrationForm):
         earlier = _booked_with(sub_event, form_token, phone)
         if earlier:
             return _to_earlier_booking(request, earlier)
-        form.add_booking_error(error)
+        # Reached only with a verified number where the site checks numbers.
+        form.add_booking_error(
+            services.public_refusal(error, phone_verified=verification.verification_required())
+        )
         return None
     if booking.registration.status == Registration.Status.CONFIRMED:
         messages.success(request, _("You are registered. This is your ticket."))
