@@ -17,7 +17,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from openday.core import ratelimit
 from openday.core.network import client_network
@@ -26,7 +26,7 @@ from openday.events.models import Notice, SubEvent
 from openday.privacy import retention, verification
 from openday.privacy.consent import consent_text_current
 
-from . import idempotency, services
+from . import idempotency, manage_link, services
 from .forms import RegistrationForm
 from .models import Registration
 
@@ -65,7 +65,7 @@ def _private(response: HttpResponse) -> HttpResponse:
 
 def _to_earlier_booking(request, token: str):
     messages.info(request, _("This form was already sent: here is the registration it made."))
-    return redirect(Registration.manage_url_for(token))
+    return redirect(manage_link.path_for_token(token))
 
 
 # The form's second step (OPENDAY_PHONE_VERIFICATION): what the person typed in the first
@@ -248,7 +248,7 @@ def _register_post(request, sub_event: SubEvent):
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def register(request, event_slug, pk):
     sub_event = get_object_or_404(
         SubEvent.objects.published().for_listing(), pk=pk, event__slug=event_slug
@@ -294,7 +294,7 @@ def _limit_manage(view):
 
 def _registration_or_404(token: str) -> Registration:
     registration = (
-        Registration.objects.by_token(token)
+        manage_link.lookup(token)
         .select_related("sub_event__event", "sub_event__venue__district")
         .first()
     )
@@ -314,7 +314,7 @@ def _qr_svg(registration: Registration) -> str:
 
 @never_cache
 @_limit_manage
-@require_GET
+@require_safe
 def manage(request, token):
     registration = _registration_or_404(token)
     confirmed = registration.status == Registration.Status.CONFIRMED
@@ -350,10 +350,10 @@ def _ask_first(request, template: str, registration: Registration, token: str):
 
 @never_cache
 @_limit_manage
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def cancel(request, token):
     registration = _registration_or_404(token)
-    manage_url = Registration.manage_url_for(token)
+    manage_url = manage_link.path_for_token(token)
     if not registration.is_active:
         messages.info(request, _("This registration is already cancelled."))
         return redirect(manage_url)
@@ -374,7 +374,7 @@ def cancel(request, token):
 
 @never_cache
 @_limit_manage
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def erase(request, token):
     """ "Delete my data", once the activity is over: a confirmation page, then (POST) the
     registration is anonymised and its manage link leads nowhere."""
@@ -384,17 +384,17 @@ def erase(request, token):
             retention.registration_erase(registration=registration)
         except retention.ErasureNotAllowed as error:
             messages.error(request, str(error.message))
-            return redirect(Registration.manage_url_for(token))
+            return redirect(manage_link.path_for_token(token))
         return _private(render(request, "registrations/erased.html"))
     if not retention.registration_can_be_erased(registration):
         messages.error(request, str(retention.ErasureNotAllowed.message))
-        return redirect(Registration.manage_url_for(token))
+        return redirect(manage_link.path_for_token(token))
     return _ask_first(request, "registrations/erase.html", registration, token)
 
 
 @never_cache
 @_limit_manage
-@require_GET
+@require_safe
 def calendar_file(request, token):
     registration = _registration_or_404(token)
     sub_event = registration.sub_event
