@@ -1,5 +1,4 @@
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.widgets import AutocompleteSelect
@@ -13,6 +12,7 @@ from django.utils.translation import ngettext, pgettext_lazy
 
 from openday.core.phone import mask_phone, normalise_phone
 from openday.events.models import SubEvent
+from openday.notifications.admin import NotificationInline
 from openday.staff import exports, scope
 from openday.staff import services as staff_services
 from openday.staff.admin_scope import DistrictScopedAdmin, PhoneLookupGuard, ScopedRelatedFilter
@@ -198,7 +198,7 @@ class RegistrationAdmin(PhoneLookupGuard, DistrictScopedAdmin):
     list_select_related = ["sub_event", "invitation__group"]
     search_fields = ["reference", "name", "phone"]
     date_hierarchy = "created_at"
-    inlines = [HistoryInline]
+    inlines = [HistoryInline, NotificationInline]
     actions = [
         "cancel_registrations",
         "check_in_registrations",
@@ -399,8 +399,8 @@ class RegistrationAdmin(PhoneLookupGuard, DistrictScopedAdmin):
         self.message_user(
             request,
             ngettext(
-                "Confirmation resent to %(count)d registration with an e-mail address.",
-                "Confirmation resent to %(count)d registrations with an e-mail address.",
+                "A new manage link is sent to %(count)d registration.",
+                "A new manage link is sent to %(count)d registrations.",
                 sent,
             )
             % {"count": sent},
@@ -479,13 +479,10 @@ class RegistrationAdmin(PhoneLookupGuard, DistrictScopedAdmin):
             full_phone=full_phone,
         )
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        data = exports.registration_rows(
-            queryset, full_phone=full_phone, typed=file_format == "xlsx"
-        )
+        data = exports.registration_rows(queryset, full_phone=full_phone)
         if file_format == "csv":
             return exports.csv_response(data, f"registrations-{stamp}.csv")
-        sheet_name = settings.OPENDAY_EXPORT_SHEET_NAME or _("Registrations")
-        return exports.xlsx_response(data, f"registrations-{stamp}.xlsx", str(sheet_name))
+        return exports.xlsx_response(data, f"registrations-{stamp}.xlsx", "registrations")
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {

@@ -17,12 +17,13 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_GET, require_http_methods
 
 from openday.core import ratelimit
 from openday.core.network import client_ip
 from openday.events import ics
 from openday.events.models import Notice, SubEvent
+from openday.notifications import services as notify
 from openday.privacy import retention, verification
 from openday.privacy.consent import consent_text_current
 
@@ -224,7 +225,7 @@ def _register_post(request, sub_event: SubEvent):
 
 
 @never_cache
-@require_http_methods(["GET", "HEAD", "POST"])
+@require_http_methods(["GET", "POST"])
 def register(request, event_slug, pk):
     sub_event = get_object_or_404(
         SubEvent.objects.published().for_listing(), pk=pk, event__slug=event_slug
@@ -271,7 +272,7 @@ def _limit_manage(view):
 def _registration_or_404(token: str) -> Registration:
     registration = (
         manage_link.lookup(token)
-        .select_related("sub_event__event", "sub_event__venue__district")
+        .select_related("sub_event__event", "sub_event__venue__district", "reminder_opt_out")
         .first()
     )
     if registration is None or registration.anonymised_at is not None:
@@ -290,7 +291,7 @@ def _qr_svg(registration: Registration) -> str:
 
 @never_cache
 @_limit_manage
-@require_safe
+@require_GET
 def manage(request, token):
     registration = _registration_or_404(token)
     confirmed = registration.status == Registration.Status.CONFIRMED
@@ -307,6 +308,7 @@ def manage(request, token):
                 "can_cancel": services.registration_cancellable(registration),
                 "can_erase": retention.registration_can_be_erased(registration),
                 "waitlist_position": services.waitlist_position(registration),
+                "reminders_off": notify.reminders_are_off(registration),
                 "notices": list(
                     Notice.objects.for_page(
                         event_id=registration.sub_event.event_id,
@@ -326,7 +328,7 @@ def _ask_first(request, template: str, registration: Registration, token: str):
 
 @never_cache
 @_limit_manage
-@require_http_methods(["GET", "HEAD", "POST"])
+@require_http_methods(["GET", "POST"])
 def cancel(request, token):
     registration = _registration_or_404(token)
     manage_url = manage_link.path_for_token(token)
@@ -350,7 +352,23 @@ def cancel(request, token):
 
 @never_cache
 @_limit_manage
-@require_http_methods(["GET", "HEAD", "POST"])
+@require_http_methods(["POST"])
+def reminders(request, token):
+    """Turn the reminder before the activity off (or on again)."""
+    registration = _registration_or_404(token)
+    off = request.POST.get("reminders") == "off"
+    if registration.is_active:
+        notify.reminders_off(registration, off=off)
+        if off:
+            messages.success(request, _("You will get no reminder before this activity."))
+        else:
+            messages.success(request, _("You will get a reminder before this activity."))
+    return redirect(manage_link.path_for_token(token))
+
+
+@never_cache
+@_limit_manage
+@require_http_methods(["GET", "POST"])
 def erase(request, token):
     """ "Delete my data", once the activity is over: a confirmation page, then (POST) the
     registration is anonymised and its manage link leads nowhere."""
@@ -370,7 +388,7 @@ def erase(request, token):
 
 @never_cache
 @_limit_manage
-@require_safe
+@require_GET
 def calendar_file(request, token):
     registration = _registration_or_404(token)
     sub_event = registration.sub_event
