@@ -17,6 +17,7 @@ import logging
 import smtplib
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import F
 from django.template.loader import render_to_string
@@ -81,16 +82,36 @@ def enqueue(ids: list[int], *, now: dt.datetime | None = None) -> None:
 
 
 def deliver_many(ids: list[int], *, now: dt.datetime | None = None) -> None:
+    gateway = Gateway()
     for pk in ids:
         try:
-            deliver(pk, now=now)
+            deliver(pk, now=now, gateway=gateway)
         except Exception:
             # One broken row must not stop the others; it stays claimed and comes back
             # after the lease (send_due_notifications).
             logger.exception("message %s could not be sent", pk)
 
 
-def deliver(pk: int, *, now: dt.datetime | None = None) -> str | None:
+class Gateway:
+    """One SMS backend for a batch of rows, made when the first text message needs it."""
+
+    def __init__(self):
+        self._connection = None
+
+    def connection(self):
+        if self._connection is None:
+            try:
+                self._connection = sms.get_connection()
+            except ImproperlyConfigured as error:
+                # Said in the log by `check --deploy` too; the rows wait for the fix.
+                logger.error("the SMS backend cannot start: %s", error)
+                raise TemporaryFailure("not_configured") from None
+        return self._connection
+
+
+def deliver(
+    pk: int, *, now: dt.datetime | None = None, gateway: Gateway | None = None
+) -> str | None:
     """Send one row if it is due and nobody else has; returns its new status."""
     now = now or timezone.now()
     row = (
@@ -116,7 +137,7 @@ def deliver(pk: int, *, now: dt.datetime | None = None) -> str | None:
     attempt = row.attempts + 1
     try:
         if row.channel == row.Channel.SMS:
-            template_id, provider_id, skipped = _send_sms(row)
+            template_id, provider_id, skipped = _send_sms(row, gateway or Gateway())
         else:
             template_id, provider_id, skipped = _send_email(row), "", False
     except TemporaryFailure as failure:
@@ -201,7 +222,7 @@ def full_params(row: Notification) -> dict[str, str]:
     return params
 
 
-def _send_sms(row: Notification) -> tuple[str, str, bool]:
+def _send_sms(row: Notification, gateway: Gateway) -> tuple[str, str, bool]:
     phone = row.registration.phone if row.registration_id else row.phone
     if not phone:
         raise PermanentFailure("no_recipient")
@@ -210,7 +231,11 @@ def _send_sms(row: Notification) -> tuple[str, str, bool]:
     with translation.override(_language(row)):
         try:
             result = sms.send_sms(
-                phone=phone, kind=row.kind, params=ordered, idempotency_key=row.idempotency_key
+                phone=phone,
+                kind=row.kind,
+                params=ordered,
+                idempotency_key=row.idempotency_key,
+                connection=gateway.connection(),
             )
         except sms.SmsTemporaryError as error:
             raise TemporaryFailure(error.code) from error

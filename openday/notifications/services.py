@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import formats, timezone, translation
 from django.utils.translation import pgettext
 
@@ -200,6 +200,46 @@ def notify_suggestion_replied(feedback) -> None:
         if phone or email
     ]
     record(rows)
+
+
+def reach(registrations) -> dict[str, int]:
+    """How many of `registrations` a message reaches by text, by e-mail, and not at all
+    (their number and address were removed)."""
+    # Names of their own: an aggregate named like a field ("email") would shadow it.
+    counts = registrations.aggregate(
+        reach_sms=Count("pk", filter=~Q(phone="")),
+        reach_email=Count("pk", filter=~Q(email="")),
+        reach_none=Count("pk", filter=Q(phone="", email="")),
+    )
+    return {
+        "sms": counts["reach_sms"],
+        "email": counts["reach_email"],
+        "none": counts["reach_none"],
+    }
+
+
+def sms_budget_reached() -> bool:
+    """Whether the hourly or daily SMS budget is spent: messages that are not urgent wait,
+    and staff pages say so."""
+    return policy.budget_reached(timezone.now())
+
+
+def delivery_counts(notifications) -> dict[str, int]:
+    """Sent, failed and waiting messages among `notifications` (the dashboard's figures)."""
+    return notifications.aggregate(
+        sent=Count("pk", filter=Q(status=Notification.Status.SENT)),
+        failed=Count("pk", filter=Q(status=Notification.Status.FAILED)),
+        waiting=Count(
+            "pk",
+            filter=Q(
+                status__in=[
+                    Notification.Status.QUEUED,
+                    Notification.Status.RETRYING,
+                    Notification.Status.SENDING,
+                ]
+            ),
+        ),
+    )
 
 
 def reminders_off(registration: Registration, off: bool = True) -> None:

@@ -16,8 +16,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         figures = send_due()
         self.stdout.write(
-            "reminders recorded: {reminders}, survey invitations recorded: {surveys}, "
-            "taken back from stopped workers: {recovered}, due and sent or queued: {due}".format(
+            "reminders due: {reminders}, survey invitations due: {surveys}, "
+            "taken back from stopped workers: {recovered}, sent or queued now: {due}".format(
                 **figures
             )
         )
