@@ -55,11 +55,12 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "ninja",
     "django_tasks",
-    "django_tasks_db",
+    # Named in the admin's language (openday/staff/vendor_apps.py).
+    "openday.staff.vendor_apps.BackgroundTasksConfig",
     "csp",
-    "axes",
+    "openday.staff.vendor_apps.LoginProtectionConfig",
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "openday.staff.vendor_apps.AuthenticatorAppsConfig",
     "openday.privacy",
     "openday.notifications",
     "openday.events",
@@ -239,7 +240,7 @@ EMAIL_BACKEND = os.environ.get(
     if EMAIL_HOST
     else "django.core.mail.backends.console.EmailBackend",
 )
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Open Day <noreply@localhost>")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "公众开放日 <noreply@localhost>")
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 # The first wait before a message (text or e-mail) that could not be sent is tried again;
 # each next wait is four times longer (openday.notifications.delivery). The older name
@@ -368,6 +369,9 @@ OPENDAY_PHONE_VERIFICATION = env_bool("OPENDAY_PHONE_VERIFICATION", False)
 # registration so that what a person agreed to can be shown later.
 OPENDAY_CONSENT_VERSION = os.environ.get("OPENDAY_CONSENT_VERSION", "2026-1")
 OPENDAY_RETENTION_DAYS = int(os.environ.get("OPENDAY_RETENTION_DAYS", "180"))
+# The sheet name of XLSX exports of registrations; empty: "报名" (or its translation in the
+# language of the staff member who exports).
+OPENDAY_EXPORT_SHEET_NAME = os.environ.get("OPENDAY_EXPORT_SHEET_NAME", "")
 # Text messages (openday.notifications.sms, SPEC §3): "console" (default), "file", "locmem",
 # "tencent", "aliyun" or the dotted path of a backend class. docs/sms.md says how to set up
 # each provider.

@@ -88,6 +88,20 @@ def json_writes_only(view):
 api.add_decorator(json_writes_only, mode="view")
 
 
+def readable(path: str, **kwargs):
+    """`GET` and `HEAD` for a read: uptime monitors and link checkers ask `HEAD`, which is
+    `GET` without the body (the server drops it). `HEAD` stays out of the schema, where it
+    would repeat every read."""
+
+    def register(view):
+        api.api_operation(["HEAD"], path, response=kwargs.get("response"), include_in_schema=False)(
+            view
+        )
+        return api.get(path, **kwargs)(view)
+
+    return register
+
+
 # --- Errors ---------------------------------------------------------------------------
 
 
@@ -270,14 +284,14 @@ def _public_sub_events():
 # window's edge, dropped when staff change the programme) with an ETag, like the pages.
 
 
-@api.get("/events", response=list[EventOut], tags=["programme"])
+@readable("/events", response=list[EventOut], tags=["programme"])
 @decorate_view(cache_public_page, etag_from_content)
 def list_events(request: HttpRequest):
     """Published open days, the latest first."""
     return [_event_out(request, event) for event in Event.objects.published()]
 
 
-@api.get("/events/{slug}", response={200: EventOut, **NOT_FOUND}, tags=["programme"])
+@readable("/events/{slug}", response={200: EventOut, **NOT_FOUND}, tags=["programme"])
 @decorate_view(cache_public_page, etag_from_content)
 def get_event(request: HttpRequest, slug: str = Path(..., pattern=SLUG_PATTERN, max_length=80)):
     event = Event.objects.published().filter(slug=slug).first()
@@ -286,7 +300,7 @@ def get_event(request: HttpRequest, slug: str = Path(..., pattern=SLUG_PATTERN, 
     return _event_out(request, event)
 
 
-@api.get(
+@readable(
     "/subevents", response={200: list[SubEventOut], 422: ValidationErrorOut}, tags=["programme"]
 )
 @decorate_view(cache_public_page, etag_from_content)
@@ -317,7 +331,7 @@ def list_sub_events(
     return [_sub_event_out(request, sub_event) for sub_event in sub_events]
 
 
-@api.get("/subevents/{id}", response={200: SubEventOut, **NOT_FOUND}, tags=["programme"])
+@readable("/subevents/{id}", response={200: SubEventOut, **NOT_FOUND}, tags=["programme"])
 @decorate_view(cache_public_page, etag_from_content)
 def get_sub_event(request: HttpRequest, id: int = Path(..., ge=1, le=MAX_ID)):  # noqa: A002
     sub_event = _public_sub_events().filter(pk=id).first()
@@ -509,7 +523,7 @@ def _registration_by_token(token: str) -> Registration:
     return registration
 
 
-@api.get(
+@readable(
     "/registrations/{token}",
     response={200: RegistrationOut, **NOT_FOUND},
     tags=["registration"],

@@ -17,7 +17,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from openday.core import ratelimit
 from openday.core.network import client_network
@@ -249,7 +249,7 @@ def _register_post(request, sub_event: SubEvent):
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def register(request, event_slug, pk):
     sub_event = get_object_or_404(
         SubEvent.objects.published().for_listing(), pk=pk, event__slug=event_slug
@@ -315,7 +315,7 @@ def _qr_svg(registration: Registration) -> str:
 
 @never_cache
 @_limit_manage
-@require_GET
+@require_safe
 def manage(request, token):
     registration = _registration_or_404(token)
     confirmed = registration.status == Registration.Status.CONFIRMED
@@ -352,7 +352,7 @@ def _ask_first(request, template: str, registration: Registration, token: str):
 
 @never_cache
 @_limit_manage
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def cancel(request, token):
     registration = _registration_or_404(token)
     manage_url = manage_link.path_for_token(token)
@@ -392,7 +392,7 @@ def reminders(request, token):
 
 @never_cache
 @_limit_manage
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def erase(request, token):
     """ "Delete my data", once the activity is over: a confirmation page, then (POST) the
     registration is anonymised and its manage link leads nowhere."""
@@ -412,7 +412,7 @@ def erase(request, token):
 
 @never_cache
 @_limit_manage
-@require_GET
+@require_safe
 def calendar_file(request, token):
     registration = _registration_or_404(token)
     sub_event = registration.sub_event
