@@ -48,7 +48,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.utils import timezone
 from openday.events.models import Event, SubEvent, Venue
 from openday.registrations.models import Registration, new_reference
-from openday.registrations.models import hash_token, new_manage_token
+from openday.registrations import manage_link
 count = int(sys.argv[1])
 start = timezone.now() - dt.timedelta(minutes=30)
 event = Event.objects.create(title="bench", slug="bench-checkin", starts_on=start.date(),
@@ -61,7 +61,7 @@ sub_event = SubEvent.objects.create(event=event, venue=venue, title="bench door"
 Registration.objects.bulk_create(
     [Registration(sub_event=sub_event, name=f"来宾{n}", phone=f"139{n:08d}",
                   party_size=1 + n % 3, reference=new_reference(),
-                  manage_token_hash=hash_token(new_manage_token())) for n in range(count)],
+                  **manage_link.new_link()[0]) for n in range(count)],
     batch_size=2000)
 user = get_user_model().objects.create_superuser("bench-door", "door@example.com", "x")
 session = SessionStore()

@@ -14,7 +14,8 @@ from openday.events.models import (
     Venue,
 )
 from openday.feedback.models import Feedback
-from openday.registrations.models import Registration, hash_token, new_manage_token
+from openday.registrations import manage_link
+from openday.registrations.models import Registration
 
 
 class DistrictFactory(factory.django.DjangoModelFactory):
@@ -112,12 +113,18 @@ class RegistrationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Registration
 
+    class Params:
+        link = factory.LazyFunction(manage_link.new_link)
+
     sub_event = factory.SubFactory(SubEventFactory)
     name = "王芳"
     phone = factory.Sequence(lambda n: f"138{n:08d}")
     party_size = 1
     status = Registration.Status.CONFIRMED
-    manage_token_hash = factory.LazyFunction(lambda: hash_token(new_manage_token()))
+    manage_salt = factory.LazyAttribute(lambda registration: registration.link[0]["manage_salt"])
+    manage_token_hash = factory.LazyAttribute(
+        lambda registration: registration.link[0]["manage_token_hash"]
+    )
     checked_in_at = None
     # A registration checked in through the service has the whole party arrived.
     checked_in_people = factory.LazyAttribute(

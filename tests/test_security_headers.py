@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.urls import Resolver404, resolve
 
 from openday.feedback.models import Feedback
+from openday.registrations import manage_link
 from openday.registrations.models import Registration, hash_token
 from tests import factories
 
@@ -87,7 +88,7 @@ def public_pages(client):
         manage_token_hash=hash_token(MANAGE_TOKEN)
     )
     factories.FeedbackFactory(contact_phone="13612345678", is_published=True, public_reply="谢谢")
-    seeds = ["/", Registration.manage_url_for(MANAGE_TOKEN)]
+    seeds = ["/", manage_link.path_for_token(MANAGE_TOKEN)]
     seeds += [path for path in API_LISTS if resolvable(path)]
     pages = list(crawl(client, seeds))
     assert len(pages) >= 5, [path for path, _ in pages]

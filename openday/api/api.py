@@ -22,7 +22,7 @@ from openday.core.outage import OUTAGE_ERRORS, unavailable_response
 from openday.events.models import Event, SubEvent
 from openday.events.pages import cache_public_page
 from openday.privacy import verification
-from openday.registrations import idempotency, services
+from openday.registrations import idempotency, manage_link, services
 from openday.registrations.models import Registration
 
 from .schemas import (
@@ -502,7 +502,7 @@ TOKEN = Path(..., min_length=1, max_length=128)
 
 
 def _registration_by_token(token: str) -> Registration:
-    registration = Registration.objects.by_token(token).first()
+    registration = manage_link.lookup(token).first()
     if registration is None:
         raise Http404
     return registration

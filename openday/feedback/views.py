@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from openday.core import ratelimit
 from openday.events.models import District, Event, SubEvent
-from openday.registrations.models import Registration
+from openday.registrations import manage_link
 
 from .forms import SuggestionForm, SurveyForm
 from .models import Feedback
@@ -88,7 +88,7 @@ def thanks(request, event_slug):
 
 def survey(request, token):
     registration = (
-        Registration.objects.by_token(token)
+        manage_link.lookup(token)
         .select_related("sub_event__event", "sub_event__venue", "feedback")
         .first()
     )

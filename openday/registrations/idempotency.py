@@ -12,23 +12,20 @@ fetch a stranger's manage link without the number too). Refusals are not remembe
 retry after a refusal is a new attempt.
 
 The record is written by `services.registration_create` in the booking's transaction,
-so every committed booking made with a key can be answered again. The manage token is
-kept sealed (Fernet) under a key derived from the site's SECRET_KEY and the idempotency
-key, which is itself stored only as a hash: the database alone gives neither back.
+so every committed booking made with a key can be answered again. The key is stored only
+as a hash, and the manage link is derived again from the registration (`manage_link`):
+the database alone gives back neither.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
 from dataclasses import dataclass
 from datetime import timedelta
 
-from cryptography.fernet import Fernet, InvalidToken
-from django.conf import settings
 from django.utils import timezone
 
+from . import manage_link
 from .models import IdempotentBooking, Registration
 
 IDEMPOTENCY_SECONDS = 24 * 3600
@@ -45,7 +42,7 @@ class Answer:
 
     @property
     def manage_url(self) -> str:
-        return Registration.manage_url_for(self.token)
+        return manage_link.path_for_token(self.token)
 
 
 def _key_hash(*, key: str, sub_event_id: int, phone: str) -> str:
@@ -53,16 +50,7 @@ def _key_hash(*, key: str, sub_event_id: int, phone: str) -> str:
     return hashlib.sha256(material).hexdigest()
 
 
-def _fernet(key: str) -> Fernet:
-    secret = hmac.new(
-        settings.SECRET_KEY.encode(),
-        b"openday.idempotency\n" + key.encode("utf-8", "surrogatepass"),
-        hashlib.sha256,
-    ).digest()
-    return Fernet(base64.urlsafe_b64encode(secret))
-
-
-def remember(*, key: str, registration: Registration, token: str) -> None:
+def remember(*, key: str, registration: Registration) -> None:
     """Keep the answer to a booking made with `key` (inside the booking's transaction)."""
     IdempotentBooking.objects.create(
         key_hash=_key_hash(
@@ -70,7 +58,6 @@ def remember(*, key: str, registration: Registration, token: str) -> None:
         ),
         registration=registration,
         status=registration.status,
-        sealed_token=_fernet(key).encrypt(token.encode()).decode(),
         created_at=timezone.now(),
     )
 
@@ -90,9 +77,8 @@ def earlier_answer(*, key: str, sub_event_id: int, phone: str) -> Answer | None:
     )
     if found is None:
         return None
-    try:
-        token = _fernet(key).decrypt(found.sealed_token.encode()).decode()
-    except InvalidToken:  # sealed under another SECRET_KEY
+    token = manage_link.token_for(found.registration)
+    if token is None:  # personal data removed since
         return None
     return Answer(reference=found.registration.reference, status=found.status, token=token)
 

@@ -6,13 +6,11 @@ anywhere else, or the capacity rule no longer holds.
 """
 
 import hashlib
-import secrets
 
 from django.conf import settings
 from django.core import signing
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -26,11 +24,6 @@ CHECKIN_SALT = "openday.checkin"
 def new_reference() -> str:
     # 23**8 ≈ 7.8e10: collisions are rare and the unique constraint catches the rest.
     return random_code(REFERENCE_LENGTH)
-
-
-def new_manage_token() -> str:
-    """A secret for the manage link: 32 random bytes (256 bits), URL-safe."""
-    return secrets.token_urlsafe(32)
 
 
 def hash_token(token: str) -> str:
@@ -66,12 +59,6 @@ class RegistrationQuerySet(models.QuerySet):
 
     def waitlisted(self):
         return self.filter(status=Registration.Status.WAITLISTED)
-
-    def by_token(self, token: str):
-        """Look a registration up by its manage token. The token is hashed first, so the
-        lookup is an index probe on a digest: nothing about the stored value leaks through
-        timing."""
-        return self.filter(manage_token_hash=hash_token(token))
 
 
 class Registration(models.Model):
@@ -115,6 +102,9 @@ class Registration(models.Model):
         _("status"), max_length=12, choices=Status.choices, default=Status.CONFIRMED
     )
     reference = models.CharField(_("reference"), max_length=12, unique=True, default=new_reference)
+    # The manage link (`manage_link`): its token is derived from this salt, and only the
+    # token's hash is kept.
+    manage_salt = models.CharField(max_length=32, blank=True, editable=False)
     manage_token_hash = models.CharField(max_length=64, unique=True, editable=False)
     source = models.CharField(_("source"), max_length=8, choices=Source.choices, default="web")
     # Accessibility needs: codes of `Need`, comma-separated, and what "other" means.
@@ -245,17 +235,6 @@ class Registration(models.Model):
         except signing.BadSignature:
             return None
 
-    def set_manage_token(self) -> str:
-        """Give the registration a new manage token and return it; only the hash is kept,
-        so the token must be handed to the person now (page, e-mail)."""
-        token = new_manage_token()
-        self.manage_token_hash = hash_token(token)
-        return token
-
-    @staticmethod
-    def manage_url_for(token: str) -> str:
-        return reverse("registrations:manage", kwargs={"token": token})
-
 
 class NoShowPardon(models.Model):
     """Staff lifted the no-show suspension of a phone number: activities missed before
@@ -344,9 +323,8 @@ class IdempotentBooking(models.Model):
     """The first answer to a booking that carried an idempotency key (the API's
     `Idempotency-Key` header, the form page's hidden token), written in the booking's own
     transaction: a client whose answer was lost sends the same key again and gets the
-    same answer (`openday.registrations.idempotency`). Neither the key nor the manage
-    token is stored readable: the key as a hash, the token sealed with a key derived from
-    the site's key and the idempotency key."""
+    same answer (`openday.registrations.idempotency`). The key is stored as a hash; the
+    manage link is derived again from the registration (`manage_link`)."""
 
     key_hash = models.CharField(max_length=64, unique=True)
     registration = models.ForeignKey(
@@ -354,7 +332,6 @@ class IdempotentBooking(models.Model):
     )
     # The status the first answer gave, which later changes (a promotion) do not alter.
     status = models.CharField(max_length=16)
-    sealed_token = models.TextField()
     created_at = models.DateTimeField(db_index=True)
 
     class Meta:

@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django_tasks import task
 
+from . import manage_link
 from .models import Registration
 
 if TYPE_CHECKING:
@@ -44,11 +45,10 @@ def _permanent(error: Exception) -> bool:
 
 
 @task()
-def send_registration_email(
-    registration_id: int, kind: str, manage_path: str = "", attempt: int = 1
-) -> None:
+def send_registration_email(registration_id: int, kind: str, attempt: int = 1) -> None:
     """Send one message. A mail server that refuses for now, hangs (EMAIL_TIMEOUT) or
-    cannot be reached costs a retry later, with backoff, never the message."""
+    cannot be reached costs a retry later, with backoff, never the message. The manage
+    link is derived when the message is made: the task's arguments carry no secret."""
     registration = (
         Registration.objects.select_related("sub_event__event", "sub_event__venue")
         .filter(pk=registration_id)
@@ -60,7 +60,7 @@ def send_registration_email(
         context = {
             "registration": registration,
             "sub_event": registration.sub_event,
-            "manage_url": f"{settings.OPENDAY_BASE_URL}{manage_path}" if manage_path else "",
+            "manage_url": manage_link.manage_url(registration),
             "kind": kind,
         }
         subject = render_to_string("registrations/email/subject.txt", context).strip()
@@ -76,7 +76,7 @@ def send_registration_email(
             raise
         delay = retry_delay(attempt)
         send_registration_email.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue(
-            registration_id, kind, manage_path, attempt + 1
+            registration_id, kind, attempt + 1
         )
         logger.warning(
             "%s message for registration %s not sent (%s: %s); attempt %d in %d s",
@@ -89,11 +89,11 @@ def send_registration_email(
         )
 
 
-def _enqueue(registration: Registration, kind: str, manage_path: str = "") -> None:
+def _enqueue(registration: Registration, kind: str) -> None:
     if not registration.email:
         return
     try:
-        send_registration_email.enqueue(registration.pk, kind, manage_path)
+        send_registration_email.enqueue(registration.pk, kind)
     except Exception:
         # A failing mail server (immediate backend) or task queue must not undo or block
         # the booking, which is already committed; the log says what was not sent.
@@ -101,7 +101,7 @@ def _enqueue(registration: Registration, kind: str, manage_path: str = "") -> No
 
 
 def registration_created(booking: Booking) -> None:
-    _enqueue(booking.registration, booking.registration.status, booking.manage_url)
+    _enqueue(booking.registration, booking.registration.status)
 
 
 def registration_promoted(registration: Registration) -> None:
@@ -112,5 +112,5 @@ def registration_cancelled(registration: Registration) -> None:
     _enqueue(registration, "cancelled")
 
 
-def registration_link_resent(registration: Registration, token: str) -> None:
-    _enqueue(registration, registration.status, Registration.manage_url_for(token))
+def registration_link_resent(registration: Registration) -> None:
+    _enqueue(registration, registration.status)

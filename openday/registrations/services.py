@@ -34,7 +34,7 @@ from openday.core.phone import normalise_phone, phone_digest
 from openday.core.refusals import Refusal
 from openday.events.models import Invitation, SubEvent
 
-from . import idempotency, notifications, sold_out
+from . import idempotency, manage_link, notifications, sold_out
 from .models import (
     NoShowPardon,
     PhoneLock,
@@ -239,16 +239,15 @@ def lock_timeouts_as_busy(service):
 
 @dataclass(frozen=True)
 class Booking:
-    """A new registration and its manage token. The token in clear goes to the person (page,
-    e-mail, API answer) and, for a few minutes, to the cache so that a form sent twice
-    finds its booking; the database keeps only its hash."""
+    """A new registration and its manage token, for the answer to the person who booked
+    (page, API); messages derive the link again (`manage_link`)."""
 
     registration: Registration
     token: str
 
     @property
     def manage_url(self) -> str:
-        return Registration.manage_url_for(self.token)
+        return manage_link.path_for_token(self.token)
 
 
 # A key no sub-event has, standing for the real one in the compiled query below.
@@ -577,7 +576,7 @@ def registration_create(
             consent_given_at=now,
             created_by=created_by,
         )
-        token = registration.set_manage_token()
+        token = manage_link.issue(registration)
         _save_new(registration)
         _record(
             registration,
@@ -590,7 +589,7 @@ def registration_create(
             invited=invitation is not None,
         )
         if idempotency_key:
-            idempotency.remember(key=idempotency_key, registration=registration, token=token)
+            idempotency.remember(key=idempotency_key, registration=registration)
         booking = Booking(registration=registration, token=token)
         transaction.on_commit(lambda: _after_booking(booking))
     return booking
@@ -948,10 +947,10 @@ def registration_resend_link(*, registration: Registration, by_staff=None) -> bo
         current = Registration.objects.select_for_update().get(pk=registration.pk)
         if not current.is_active or not current.email:
             return False
-        token = current.set_manage_token()
-        current.save(update_fields=["manage_token_hash", "updated_at"])
+        manage_link.issue(current)
+        current.save(update_fields=["manage_salt", "manage_token_hash", "updated_at"])
         _record(current, RegistrationLog.Action.LINK_RESENT, by_staff=by_staff)
-        transaction.on_commit(lambda: notifications.registration_link_resent(current, token))
+        transaction.on_commit(lambda: notifications.registration_link_resent(current))
     registration.refresh_from_db()
     return True
 

@@ -26,7 +26,7 @@ from openday.events.models import Notice, SubEvent
 from openday.privacy import retention, verification
 from openday.privacy.consent import consent_text_current
 
-from . import idempotency, services
+from . import idempotency, manage_link, services
 from .forms import RegistrationForm
 from .models import Registration
 
@@ -65,7 +65,7 @@ def _private(response: HttpResponse) -> HttpResponse:
 
 def _to_earlier_booking(request, token: str):
     messages.info(request, _("This form was already sent: here is the registration it made."))
-    return redirect(Registration.manage_url_for(token))
+    return redirect(manage_link.path_for_token(token))
 
 
 # The form's second step (OPENDAY_PHONE_VERIFICATION): what the person typed in the first
@@ -270,7 +270,7 @@ def _limit_manage(view):
 
 def _registration_or_404(token: str) -> Registration:
     registration = (
-        Registration.objects.by_token(token)
+        manage_link.lookup(token)
         .select_related("sub_event__event", "sub_event__venue__district")
         .first()
     )
@@ -331,7 +331,7 @@ def _ask_first(request, template: str, registration: Registration, token: str):
 @require_http_methods(["GET", "HEAD", "POST"])
 def cancel(request, token):
     registration = _registration_or_404(token)
-    manage_url = Registration.manage_url_for(token)
+    manage_url = manage_link.path_for_token(token)
     if not registration.is_active:
         messages.info(request, _("This registration is already cancelled."))
         return redirect(manage_url)
@@ -362,11 +362,11 @@ def erase(request, token):
             retention.registration_erase(registration=registration)
         except retention.ErasureNotAllowed as error:
             messages.error(request, str(error.message))
-            return redirect(Registration.manage_url_for(token))
+            return redirect(manage_link.path_for_token(token))
         return _private(render(request, "registrations/erased.html"))
     if not retention.registration_can_be_erased(registration):
         messages.error(request, str(retention.ErasureNotAllowed.message))
-        return redirect(Registration.manage_url_for(token))
+        return redirect(manage_link.path_for_token(token))
     return _ask_first(request, "registrations/erase.html", registration, token)
 
 

@@ -5,6 +5,7 @@ import pytest
 from django.core.management import call_command
 
 from openday.events.models import SubEvent
+from openday.registrations import manage_link
 from openday.registrations.models import Registration, hash_token
 
 TOKEN = "browser-check-token-0123456789abcdefghij"
@@ -22,7 +23,7 @@ def demo_site(django_user_model, transactional_db):
 
 def test_public_and_admin_pages_run_under_the_strict_policy(demo_site, live_server, browser):
     registration, sub_event = demo_site
-    public = ["/", sub_event.get_absolute_url(), Registration.manage_url_for(TOKEN)]
+    public = ["/", sub_event.get_absolute_url(), manage_link.path_for_token(TOKEN)]
     admin_pages = [
         "/admin/",
         "/admin/registrations/registration/",

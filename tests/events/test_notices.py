@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from openday.events.models import Notice
-from openday.registrations import services
+from openday.registrations import manage_link, services
 from openday.registrations.models import Registration
 from tests import factories
 from tests.staff.conftest import make_staff
@@ -38,7 +38,7 @@ def test_activity_notice_shows_on_its_pages_and_its_tickets_only(client, activit
     booking = services.registration_create(sub_event_id=drone.pk, name="王芳", phone="13800138000")
     assert "改到10:30" in client.get(activity_url(drone)).content.decode()
     assert "改到10:30" in client.get(register_url(drone)).content.decode()
-    ticket = client.get(Registration.manage_url_for(booking.token))
+    ticket = client.get(manage_link.path_for_token(booking.token))
     assert "改到10:30" in ticket.content.decode()
     assert "改到10:30" not in client.get(activity_url(other)).content.decode()
     assert "改到10:30" not in client.get(event.get_absolute_url()).content.decode()
@@ -103,5 +103,5 @@ def test_waitlisted_ticket_shows_its_place_in_the_queue(client, activities):
     third = services.registration_create(sub_event_id=drone.pk, name="丙", phone="13800000003")
     assert third.registration.status == Registration.Status.WAITLISTED
     with translation.override("en"):
-        page = client.get(Registration.manage_url_for(third.token))
+        page = client.get(manage_link.path_for_token(third.token))
     assert "You are number <strong>2</strong> on the waiting list." in page.content.decode()

@@ -50,7 +50,7 @@ def run_worker(worker_id="worker-1"):
 
 
 def enqueue(registration):
-    return send_registration_email.enqueue(registration.pk, "confirmed", "/r/token/")
+    return send_registration_email.enqueue(registration.pk, "confirmed")
 
 
 def statuses():

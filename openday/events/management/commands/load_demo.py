@@ -22,7 +22,8 @@ from openday.events.models import (
     SubEvent,
     Venue,
 )
-from openday.registrations.models import Registration, hash_token, new_manage_token, new_reference
+from openday.registrations import manage_link
+from openday.registrations.models import Registration, new_reference
 
 EVENT_SLUG = "open-day"
 
@@ -331,7 +332,7 @@ class Command(BaseCommand):
                     party_size=1,
                     status=status,
                     reference=new_reference(),
-                    manage_token_hash=hash_token(new_manage_token()),
+                    **manage_link.new_link()[0],
                     consent_version="demo",
                     consent_given_at=timezone.now(),
                     checked_in_at=sub_event.starts_at if sub_event.is_past and index % 5 else None,
@@ -405,7 +406,7 @@ class Command(BaseCommand):
                             phone=f"13{number:09d}",
                             party_size=1,
                             status="confirmed",
-                            manage_token_hash=hash_token(new_manage_token()),
+                            **manage_link.new_link()[0],
                             consent_version="bench",
                             consent_given_at=now,
                             reference=fresh_reference(),

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registrations', '0008_checkin_people_and_door'),
+        ('registrations', '0009_derived_manage_link'),
     ]
 
     operations = [
