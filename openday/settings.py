@@ -291,7 +291,8 @@ X_FRAME_OPTIONS = "DENY"
 
 # Behind a load balancer or reverse proxy, OPENDAY_TRUSTED_PROXY_COUNT is the number of
 # proxies in front of the app servers that each append to X-Forwarded-For. The client
-# address is then read by `openday.core.network.client_ip` (rate limits, login lockout);
+# address is then read by `openday.core.network.client_ip` (rate limits and login lockout
+# count it through `client_network`, IPv6 per /64);
 # with 0 (the default) X-Forwarded-For is ignored, since a client can write anything there.
 OPENDAY_TRUSTED_PROXY_COUNT = int(os.environ.get("OPENDAY_TRUSTED_PROXY_COUNT", "0"))
 if OPENDAY_TRUSTED_PROXY_COUNT > 0:
@@ -331,7 +332,7 @@ AXES_FAILURE_LIMIT = int(os.environ.get("OPENDAY_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("OPENDAY_LOGIN_LOCKOUT_MINUTES", "30")))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "openday.core.network.client_ip"
+AXES_CLIENT_IP_CALLABLE = "openday.core.network.client_network"
 AXES_USERNAME_CALLABLE = "openday.privacy.backends.login_username"
 AXES_LOCKOUT_CALLABLE = "openday.privacy.views.login_locked_out"
 AXES_VERBOSE = False
@@ -417,9 +418,10 @@ OPENDAY_REFUSE_OVERLAPPING = env_bool("OPENDAY_REFUSE_OVERLAPPING", True)
 # refused from the cache for this many whole seconds (0: never); anything that frees a
 # place ends it at once in every process that shares the cache (openday.registrations.sold_out).
 OPENDAY_SOLD_OUT_SECONDS = int(os.environ.get("OPENDAY_SOLD_OUT_SECONDS", "2"))
-# Booking attempts allowed per client address and per phone number, each within its
-# window (seconds). The address limit is generous: many people share one address behind a
-# carrier-grade NAT. The address is read by openday.core.network.client_ip.
+# Booking attempts allowed per client address and per phone number from one address, each
+# within its window (seconds). The address limit is generous: many people share one address
+# behind a carrier-grade NAT. The address is read by openday.core.network.client_network
+# (IPv6 per /64).
 OPENDAY_RATELIMIT_ADDRESS = os.environ.get("OPENDAY_RATELIMIT_ADDRESS", "300/60")
 OPENDAY_RATELIMIT_PHONE = os.environ.get("OPENDAY_RATELIMIT_PHONE", "10/600")
 # The pages behind a manage link (/r/<token>/...), per address: against guessing tokens.

@@ -17,7 +17,7 @@ from ninja.errors import HttpError, ValidationError
 
 from openday.core import ratelimit
 from openday.core.conditional import etag_from_content
-from openday.core.network import client_ip
+from openday.core.network import client_network
 from openday.core.outage import OUTAGE_ERRORS, unavailable_response
 from openday.events.models import Event, SubEvent
 from openday.events.pages import cache_public_page
@@ -357,11 +357,15 @@ def get_sub_event(request: HttpRequest, id: int = Path(..., ge=1, le=MAX_ID)):  
 )
 def create_verification(request: HttpRequest, payload: VerificationIn):
     """Text a 6-digit code to a phone number, for `verification_code` when registering
-    (only needed when the site checks phone numbers). The answer is the same whether or
-    not the number is registered for anything. `429` with Retry-After when the number or
+    (only needed when the site checks phone numbers). The answer carries a
+    `verification_id`, to send back with the code: the code works only with it, so
+    nobody else can use up or replace this client's code. The answer is the same whether
+    or not the number is registered for anything. `429` with Retry-After when the number or
     the client asked too often; `503` `sms_failed` when the text could not be sent."""
     try:
-        verification.verification_send(phone=payload.phone, client_address=client_ip(request))
+        verification_id = verification.verification_send(
+            phone=payload.phone, client_address=client_network(request)
+        )
     except verification.VerificationRateLimited as error:
         response = api.create_response(
             request,
@@ -374,7 +378,10 @@ def create_verification(request: HttpRequest, payload: VerificationIn):
         return Status(503, {"code": error.code, "message": str(error.message)})
     return Status(
         202,
-        {"message": _("A code is on its way by text message. It is valid for a few minutes.")},
+        {
+            "message": _("A code is on its way by text message. It is valid for a few minutes."),
+            "verification_id": verification_id,
+        },
     )
 
 
@@ -416,8 +423,11 @@ def create_registration(
     ),
 ):
     """Register for an activity. `201` with `status` confirmed or waitlisted; `409` with
-    `code` full, duplicate, closed, suspended or overlap (the number holds a place at
-    another activity at the same time); `422` with messages per field (among
+    `code` closed, or `refused` when the activity is full or the number may not book it
+    (it holds a place here or at the same time, or is suspended for missed activities):
+    one answer, so that nobody learns about a number by typing it. Where the site checks
+    phone numbers, a verified number hears which: full, duplicate, overlap or suspended.
+    `422` with messages per field (among
     them `verification_code` when the site checks phone numbers); `429`
     with Retry-After and `code` rate_limited (too many attempts from one client or for
     one phone) or busy (the database could not take the booking in time); `503` with
@@ -434,7 +444,11 @@ def create_registration(
         if not payload.verification_code.strip():
             return Status(422, _invalid({"verification_code": [_("Enter the code.")]}))
         try:
-            verification.verification_check(phone=payload.phone, code=payload.verification_code)
+            verification.verification_check(
+                phone=payload.phone,
+                code=payload.verification_code,
+                verification_id=payload.verification_id,
+            )
         except verification.VerificationError as error:
             return Status(422, _invalid({"verification_code": [str(error.message)]}))
     try:
@@ -475,6 +489,7 @@ def create_registration(
         )
         if earlier is not None:
             return Status(201, _created(request, earlier))
+        error = services.public_refusal(error, phone_verified=verification.verification_required())
         return Status(409, {"code": error.code, "message": str(error.message)})
     return Status(
         201,

@@ -20,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from openday.core import ratelimit
-from openday.core.network import client_ip
+from openday.core.network import client_network
 from openday.events import ics
 from openday.events.models import Notice, SubEvent
 from openday.privacy import retention, verification
@@ -69,8 +69,9 @@ def _to_earlier_booking(request, token: str):
 
 
 # The form's second step (OPENDAY_PHONE_VERIFICATION): what the person typed in the first
-# step travels in a signed hidden field, never the code, and expires with the code's time
-# plus a margin for a slow text message.
+# step, and the verification ID of the code texted to them, travel in a signed hidden
+# field, never the code, and expire with the code's time plus a margin for a slow text
+# message.
 PENDING_SALT = "openday.registrations.pending"
 PENDING_SECONDS = 30 * 60
 PENDING_FIELDS = (
@@ -90,13 +91,15 @@ def _too_many(request, wait: int) -> HttpResponse:
     return response
 
 
-def _pending_dump(form: RegistrationForm) -> str:
+def _pending_dump(form: RegistrationForm, verification_id: str) -> str:
     data = {field: form.cleaned_data[field] for field in PENDING_FIELDS}
     data["needs"] = form.cleaned_data["needs"]
+    data["verification_id"] = verification_id
     return signing.dumps(data, salt=PENDING_SALT, compress=True)
 
 
-def _pending_load(value: str) -> dict | None:
+def _pending_load(value: str) -> tuple[dict, str] | None:
+    """The form data of the first step, and the verification ID of its code."""
     try:
         data = signing.loads(value, salt=PENDING_SALT, max_age=PENDING_SECONDS)
     except signing.BadSignature:
@@ -104,10 +107,11 @@ def _pending_load(value: str) -> dict | None:
     if not isinstance(data, dict):
         return None
     needs = data.get("needs")
-    return {field: str(data.get(field, "")) for field in PENDING_FIELDS} | {
+    form_data = {field: str(data.get(field, "")) for field in PENDING_FIELDS} | {
         "consent": "on",
         "needs": [str(code) for code in needs] if isinstance(needs, list) else [],
     }
+    return form_data, str(data.get("verification_id", ""))
 
 
 def _book(request, sub_event: SubEvent, form: RegistrationForm):
@@ -138,7 +142,10 @@ def _book(request, sub_event: SubEvent, form: RegistrationForm):
         earlier = _booked_with(sub_event, form_token, phone)
         if earlier:
             return _to_earlier_booking(request, earlier)
-        form.add_booking_error(error)
+        # Reached only with a verified number where the site checks numbers.
+        form.add_booking_error(
+            services.public_refusal(error, phone_verified=verification.verification_required())
+        )
         return None
     if booking.registration.status == Registration.Status.CONFIRMED:
         messages.success(request, _("You are registered. This is your ticket."))
@@ -153,26 +160,29 @@ def _book(request, sub_event: SubEvent, form: RegistrationForm):
     return redirect(booking.manage_url)
 
 
-def _send_code(request, form: RegistrationForm) -> str | None:
-    """Text a code to the form's phone; the error message to show, or None when sent."""
+def _send_code(request, form: RegistrationForm, replacing: str = "") -> tuple[str | None, str]:
+    """Text a code to the form's phone (the code of `replacing` stops working): (the error
+    message to show, or None when sent; the verification ID of the new code, or "")."""
     try:
-        verification.verification_send(
-            phone=form.cleaned_data["phone"], client_address=client_ip(request)
+        verification_id = verification.verification_send(
+            phone=form.cleaned_data["phone"],
+            client_address=client_network(request),
+            replacing=replacing,
         )
     except ValidationError as error:
-        return error.messages[0]
+        return error.messages[0], ""
     except verification.VerificationError as error:
-        return str(error.message)
-    return None
+        return str(error.message), ""
+    return None, verification_id
 
 
-def _verify_step(request, sub_event, form, *, error=None, sent=False, status=200):
+def _verify_step(request, sub_event, form, *, verification_id, error=None, sent=False, status=200):
     return render(
         request,
         "registrations/verify.html",
         {
             "sub_event": sub_event,
-            "pending": _pending_dump(form),
+            "pending": _pending_dump(form, verification_id),
             "phone": form.cleaned_data["phone"],
             "error": error,
             "sent": sent,
@@ -184,11 +194,13 @@ def _verify_step(request, sub_event, form, *, error=None, sent=False, status=200
 def _register_post(request, sub_event: SubEvent):
     """The POST path of the form: a response, or the bound form to show again."""
     pending = request.POST.get("pending")
+    verification_id = ""
     if pending is not None and verification.verification_required():
-        data = _pending_load(pending)
-        if data is None:
+        loaded = _pending_load(pending)
+        if loaded is None:
             messages.error(request, _("The form has expired. Please enter your details again."))
             return RegistrationForm(sub_event=sub_event)
+        data, verification_id = loaded
         form = RegistrationForm(data, sub_event=sub_event)
     else:
         form = RegistrationForm(request.POST, sub_event=sub_event)
@@ -201,14 +213,22 @@ def _register_post(request, sub_event: SubEvent):
         return _book(request, sub_event, form) or form
     if pending is None:
         # First step done: text the code and ask for it.
-        error = _send_code(request, form)
+        error, verification_id = _send_code(request, form)
         if error is not None:
             form.add_error(None, error)
             return form
-        return _verify_step(request, sub_event, form, sent=True)
+        return _verify_step(request, sub_event, form, verification_id=verification_id, sent=True)
     if request.POST.get("action") == "resend":
-        error = _send_code(request, form)
-        return _verify_step(request, sub_event, form, error=error, sent=error is None)
+        error, new_id = _send_code(request, form, replacing=verification_id)
+        return _verify_step(
+            request,
+            sub_event,
+            form,
+            # A refused resend keeps the code already sent usable.
+            verification_id=new_id or verification_id,
+            error=error,
+            sent=error is None,
+        )
     # The code page sent twice (a double click): the first one spent the code and booked.
     earlier = _booked_with(sub_event, form.cleaned_data["form_token"], form.cleaned_data["phone"])
     if earlier:
@@ -216,10 +236,14 @@ def _register_post(request, sub_event: SubEvent):
     # Checked before the booking and outside any transaction: a wrong guess stays counted.
     try:
         verification.verification_check(
-            phone=form.cleaned_data["phone"], code=request.POST.get("code", "")
+            phone=form.cleaned_data["phone"],
+            code=request.POST.get("code", ""),
+            verification_id=verification_id,
         )
     except verification.VerificationError as error:
-        return _verify_step(request, sub_event, form, error=str(error.message))
+        return _verify_step(
+            request, sub_event, form, verification_id=verification_id, error=str(error.message)
+        )
     return _book(request, sub_event, form) or form
 
 
