@@ -9,5 +9,6 @@ urlpatterns = [
     path("<str:token>/", views.manage, name="manage"),
     path("<str:token>/cancel/", views.cancel, name="cancel"),
     path("<str:token>/delete/", views.erase, name="erase"),
+    path("<str:token>/reminders/", views.reminders, name="reminders"),
     path("<str:token>/calendar.ics", views.calendar_file, name="calendar"),
 ]
