@@ -29,6 +29,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F, Max, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
+from django_tasks import task
 
 from openday.core.phone import normalise_phone, phone_digest
 from openday.core.refusals import Refusal
@@ -304,6 +305,19 @@ def _lock_sub_events(*sub_event_ids: int) -> dict[int, SubEvent]:
     return {pk: _sub_event_with_places(pk) for pk in ids}
 
 
+def _released_places_unclaimed(sub_event: SubEvent) -> bool:
+    """Unused invitation places were released and may not have reached the waiting list
+    yet (no worker has run since): they go to the people waiting, not to whoever books
+    next. The caller holds the lock."""
+    release = sub_event.invitations_release_at
+    return (
+        sub_event.waitlist_enabled
+        and release is not None
+        and release <= timezone.now()
+        and sub_event.places_left > 0
+    )
+
+
 def _status_or_sold_out(
     sub_event: SubEvent, *, party_size: int, invitation, seen: sold_out.Seen | None
 ) -> str:
@@ -546,6 +560,9 @@ def registration_create(
         if no_overlap:
             _lock_phone(phone)
         sub_event = _lock_sub_event(sub_event_id)
+        if not invitation_code and _released_places_unclaimed(sub_event):
+            promote_waitlist(sub_event=sub_event)
+            sub_event = _sub_event_with_places(sub_event_id)
         # Everything again on the locked row; a duplicate that slipped in meanwhile meets
         # the unique constraint in `_save_new`.
         _check_window(sub_event, staff=staff)
@@ -977,17 +994,44 @@ def sub_event_capacity_check(*, sub_event_id: int, capacity: int) -> None:
         raise CapacityBelowConfirmed(sub_event.confirmed_places)
 
 
+def sub_event_places_opened(*, sub_event_id: int, by_staff=None) -> None:
+    """Places may have opened on an activity: no sold-out mark read before counts, and the
+    waiting list moves into them now."""
+    sold_out.clear(sub_event_id)
+    try:
+        sub_event_promote_waitlist(sub_event_id=sub_event_id, by_staff=by_staff)
+    except BookingError as error:
+        # Busy: the scheduled `promote_waitlists` fills the places a minute later.
+        logger.warning("waiting list of sub-event %s not promoted: %s", sub_event_id, error)
+
+
+@task()
+def release_invitation_places(sub_event_id: int) -> None:
+    """Run when an activity's unused invitation places are released (`run_after`)."""
+    sub_event_places_opened(sub_event_id=sub_event_id)
+
+
+def _schedule_release(sub_event_id: int) -> None:
+    """Have the task worker promote the waiting list the moment unused invitation places
+    are released. Without a worker that can wait (the immediate backend), the next booking
+    on the activity (`_released_places_unclaimed`) or `promote_waitlists` does it."""
+    release = (
+        SubEvent.objects.filter(pk=sub_event_id).values_list("invitations_release_at", flat=True)
+    ).first()
+    if release is None or release <= timezone.now():
+        return
+    try:
+        if release_invitation_places.get_backend().supports_defer:
+            release_invitation_places.using(run_after=release).enqueue(sub_event_id)
+    except Exception:
+        logger.exception("release of invitation places of sub-event %s not scheduled", sub_event_id)
+
+
 def sub_event_places_changed(*, sub_event_id: int, by_staff=None) -> None:
     """Staff changed what an activity offers (capacity, invitation seats, the release time
     of unused invitation places): once that change commits, the waiting list moves into
-    whatever places opened, at once, and no sold-out mark read before it counts."""
-
-    def promote():
-        sold_out.clear(sub_event_id)
-        try:
-            sub_event_promote_waitlist(sub_event_id=sub_event_id, by_staff=by_staff)
-        except BookingError as error:
-            # Busy: the scheduled `promote_waitlists` fills the places a minute later.
-            logger.warning("waiting list of sub-event %s not promoted: %s", sub_event_id, error)
-
-    transaction.on_commit(promote)
+    whatever places opened, at once, and again when unused invitation places are released."""
+    transaction.on_commit(
+        lambda: sub_event_places_opened(sub_event_id=sub_event_id, by_staff=by_staff)
+    )
+    transaction.on_commit(lambda: _schedule_release(sub_event_id))
