@@ -55,11 +55,12 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "ninja",
     "django_tasks",
-    "django_tasks_db",
+    # Named in the admin's language (openday/staff/vendor_apps.py).
+    "openday.staff.vendor_apps.BackgroundTasksConfig",
     "csp",
-    "axes",
+    "openday.staff.vendor_apps.LoginProtectionConfig",
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "openday.staff.vendor_apps.AuthenticatorAppsConfig",
     "openday.privacy",
     "openday.notifications",
     "openday.events",
@@ -239,7 +240,7 @@ EMAIL_BACKEND = os.environ.get(
     if EMAIL_HOST
     else "django.core.mail.backends.console.EmailBackend",
 )
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Open Day <noreply@localhost>")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "公众开放日 <noreply@localhost>")
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 # The first wait before a message that could not be sent is tried again; each next wait
 # is four times longer (openday.registrations.notifications).
@@ -290,7 +291,8 @@ X_FRAME_OPTIONS = "DENY"
 
 # Behind a load balancer or reverse proxy, OPENDAY_TRUSTED_PROXY_COUNT is the number of
 # proxies in front of the app servers that each append to X-Forwarded-For. The client
-# address is then read by `openday.core.network.client_ip` (rate limits, login lockout);
+# address is then read by `openday.core.network.client_ip` (rate limits and login lockout
+# count it through `client_network`, IPv6 per /64);
 # with 0 (the default) X-Forwarded-For is ignored, since a client can write anything there.
 OPENDAY_TRUSTED_PROXY_COUNT = int(os.environ.get("OPENDAY_TRUSTED_PROXY_COUNT", "0"))
 if OPENDAY_TRUSTED_PROXY_COUNT > 0:
@@ -330,7 +332,7 @@ AXES_FAILURE_LIMIT = int(os.environ.get("OPENDAY_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("OPENDAY_LOGIN_LOCKOUT_MINUTES", "30")))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "openday.core.network.client_ip"
+AXES_CLIENT_IP_CALLABLE = "openday.core.network.client_network"
 AXES_USERNAME_CALLABLE = "openday.privacy.backends.login_username"
 AXES_LOCKOUT_CALLABLE = "openday.privacy.views.login_locked_out"
 AXES_VERBOSE = False
@@ -362,6 +364,9 @@ OPENDAY_PHONE_VERIFICATION = env_bool("OPENDAY_PHONE_VERIFICATION", False)
 # registration so that what a person agreed to can be shown later.
 OPENDAY_CONSENT_VERSION = os.environ.get("OPENDAY_CONSENT_VERSION", "2026-1")
 OPENDAY_RETENTION_DAYS = int(os.environ.get("OPENDAY_RETENTION_DAYS", "180"))
+# The sheet name of XLSX exports of registrations; empty: "报名" (or its translation in the
+# language of the staff member who exports).
+OPENDAY_EXPORT_SHEET_NAME = os.environ.get("OPENDAY_EXPORT_SHEET_NAME", "")
 # Text messages (openday.notifications.sms, SPEC §3): "console" (default), "file", "locmem",
 # "tencent", "aliyun" or the dotted path of a backend class. docs/sms.md says how to set up
 # each provider.
@@ -416,9 +421,10 @@ OPENDAY_GROUP_MAX_SIZE = int(os.environ.get("OPENDAY_GROUP_MAX_SIZE", "60"))
 # refused from the cache for this many whole seconds (0: never); anything that frees a
 # place ends it at once in every process that shares the cache (openday.registrations.sold_out).
 OPENDAY_SOLD_OUT_SECONDS = int(os.environ.get("OPENDAY_SOLD_OUT_SECONDS", "2"))
-# Booking attempts allowed per client address and per phone number, each within its
-# window (seconds). The address limit is generous: many people share one address behind a
-# carrier-grade NAT. The address is read by openday.core.network.client_ip.
+# Booking attempts allowed per client address and per phone number from one address, each
+# within its window (seconds). The address limit is generous: many people share one address
+# behind a carrier-grade NAT. The address is read by openday.core.network.client_network
+# (IPv6 per /64).
 OPENDAY_RATELIMIT_ADDRESS = os.environ.get("OPENDAY_RATELIMIT_ADDRESS", "300/60")
 OPENDAY_RATELIMIT_PHONE = os.environ.get("OPENDAY_RATELIMIT_PHONE", "10/600")
 # The pages behind a manage link (/r/<token>/...), per address: against guessing tokens.

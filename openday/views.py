@@ -8,13 +8,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from openday.core.outage import current_outage, is_api, unavailable_response
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request):
     """The process is up and serving. Touches no database, so a slow database does not
     take every app server out of the load balancer at once."""
@@ -64,7 +64,7 @@ def _task_queue(database_ok: bool) -> dict:
 
 
 @never_cache
-@require_GET
+@require_safe
 def readyz(request):
     """Ready for traffic when the database answers (200, else 503). The body reports each
     dependency; a failing cache only slows the site down, so it is reported, not fatal."""

@@ -139,3 +139,13 @@ def test_admin_login_with_an_overlong_username_is_refused_cleanly(client, staff)
     response = log_in(client, "9" * 400, "wrong")
     assert response.status_code == 200
     assert AccessAttempt.objects.get().username == "9" * 150
+
+
+def test_admin_login_locks_an_ipv6_64_whatever_address_inside_it(client, staff, settings):
+    # Rotating addresses inside one /64 (one household's or phone's block) changes nothing.
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        log_in(client, f"guess{n}", "wrong", address=f"2001:db8:7:8:{n + 1:x}::1")
+    refused = log_in(client, "organiser", PASSWORD, address="2001:db8:7:8:ffff::2")
+    assert refused.status_code == 429
+    elsewhere = log_in(client, "organiser", PASSWORD, address="2001:db8:7:9::1")
+    assert elsewhere.status_code == 302

@@ -24,7 +24,7 @@ def documented_environment() -> dict[str, str]:
             env[name] = value
     env["SECRET_KEY"] = secrets.token_urlsafe(50)
     env["DATABASE_URL"] = "sqlite:////tmp/openday-check-deploy.sqlite3"
-    env["CACHE_URL"] = "locmem://"
+    # The documented Redis URL stays: checks connect to no cache.
     return env
 
 
@@ -48,10 +48,25 @@ def test_check_deploy_is_clean_under_the_documented_environment():
 
 
 def test_check_deploy_warns_when_verification_codes_go_nowhere():
-    env = {**documented_environment(), "OPENDAY_PHONE_VERIFICATION": "true"}
+    env = {**documented_environment(), "OPENDAY_SMS_BACKEND": "console"}
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode != 0
     assert "openday.W001" in result.stderr
+
+
+def test_check_deploy_warns_when_phone_verification_is_off():
+    env = {**documented_environment(), "OPENDAY_PHONE_VERIFICATION": "false"}
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode != 0
+    assert "openday.W003" in result.stderr
+
+
+def test_check_deploy_warns_when_each_process_has_its_own_cache():
+    env = {**documented_environment(), "CACHE_URL": "locmem://"}
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode != 0
+    assert "openday.W004" in result.stderr
+    assert "openday.W004" not in manage("check", "--deploy", env=env | {"DEBUG": "true"}).stderr
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from ninja.errors import HttpError, ValidationError
 
 from openday.core import ratelimit
 from openday.core.conditional import etag_from_content
-from openday.core.network import client_ip
+from openday.core.network import client_network
 from openday.core.outage import OUTAGE_ERRORS, unavailable_response
 from openday.events.models import Event, SubEvent
 from openday.events.pages import cache_public_page
@@ -86,6 +86,20 @@ def json_writes_only(view):
 
 
 api.add_decorator(json_writes_only, mode="view")
+
+
+def readable(path: str, **kwargs):
+    """`GET` and `HEAD` for a read: uptime monitors and link checkers ask `HEAD`, which is
+    `GET` without the body (the server drops it). `HEAD` stays out of the schema, where it
+    would repeat every read."""
+
+    def register(view):
+        api.api_operation(["HEAD"], path, response=kwargs.get("response"), include_in_schema=False)(
+            view
+        )
+        return api.get(path, **kwargs)(view)
+
+    return register
 
 
 # --- Errors ---------------------------------------------------------------------------
@@ -270,14 +284,14 @@ def _public_sub_events():
 # window's edge, dropped when staff change the programme) with an ETag, like the pages.
 
 
-@api.get("/events", response=list[EventOut], tags=["programme"])
+@readable("/events", response=list[EventOut], tags=["programme"])
 @decorate_view(cache_public_page, etag_from_content)
 def list_events(request: HttpRequest):
     """Published open days, the latest first."""
     return [_event_out(request, event) for event in Event.objects.published()]
 
 
-@api.get("/events/{slug}", response={200: EventOut, **NOT_FOUND}, tags=["programme"])
+@readable("/events/{slug}", response={200: EventOut, **NOT_FOUND}, tags=["programme"])
 @decorate_view(cache_public_page, etag_from_content)
 def get_event(request: HttpRequest, slug: str = Path(..., pattern=SLUG_PATTERN, max_length=80)):
     event = Event.objects.published().filter(slug=slug).first()
@@ -286,7 +300,7 @@ def get_event(request: HttpRequest, slug: str = Path(..., pattern=SLUG_PATTERN, 
     return _event_out(request, event)
 
 
-@api.get(
+@readable(
     "/subevents", response={200: list[SubEventOut], 422: ValidationErrorOut}, tags=["programme"]
 )
 @decorate_view(cache_public_page, etag_from_content)
@@ -317,7 +331,7 @@ def list_sub_events(
     return [_sub_event_out(request, sub_event) for sub_event in sub_events]
 
 
-@api.get("/subevents/{id}", response={200: SubEventOut, **NOT_FOUND}, tags=["programme"])
+@readable("/subevents/{id}", response={200: SubEventOut, **NOT_FOUND}, tags=["programme"])
 @decorate_view(cache_public_page, etag_from_content)
 def get_sub_event(request: HttpRequest, id: int = Path(..., ge=1, le=MAX_ID)):  # noqa: A002
     sub_event = _public_sub_events().filter(pk=id).first()
@@ -343,11 +357,15 @@ def get_sub_event(request: HttpRequest, id: int = Path(..., ge=1, le=MAX_ID)):  
 )
 def create_verification(request: HttpRequest, payload: VerificationIn):
     """Text a 6-digit code to a phone number, for `verification_code` when registering
-    (only needed when the site checks phone numbers). The answer is the same whether or
-    not the number is registered for anything. `429` with Retry-After when the number or
+    (only needed when the site checks phone numbers). The answer carries a
+    `verification_id`, to send back with the code: the code works only with it, so
+    nobody else can use up or replace this client's code. The answer is the same whether
+    or not the number is registered for anything. `429` with Retry-After when the number or
     the client asked too often; `503` `sms_failed` when the text could not be sent."""
     try:
-        verification.verification_send(phone=payload.phone, client_address=client_ip(request))
+        verification_id = verification.verification_send(
+            phone=payload.phone, client_address=client_network(request)
+        )
     except verification.VerificationRateLimited as error:
         response = api.create_response(
             request,
@@ -360,7 +378,10 @@ def create_verification(request: HttpRequest, payload: VerificationIn):
         return Status(503, {"code": error.code, "message": str(error.message)})
     return Status(
         202,
-        {"message": _("A code is on its way by text message. It is valid for a few minutes.")},
+        {
+            "message": _("A code is on its way by text message. It is valid for a few minutes."),
+            "verification_id": verification_id,
+        },
     )
 
 
@@ -403,8 +424,11 @@ def create_registration(
     ),
 ):
     """Register for an activity. `201` with `status` confirmed or waitlisted; `409` with
-    `code` full, duplicate, closed, suspended or overlap (the number holds a place at
-    another activity at the same time); `422` with messages per field (among
+    `code` closed, or `refused` when the activity is full or the number may not book it
+    (it holds a place here or at the same time, or is suspended for missed activities):
+    one answer, so that nobody learns about a number by typing it. Where the site checks
+    phone numbers, a verified number hears which: full, duplicate, overlap or suspended.
+    `422` with messages per field (among
     them `verification_code` when the site checks phone numbers); `429`
     with Retry-After and `code` rate_limited (too many attempts from one client or for
     one phone) or busy (the database could not take the booking in time); `503` with
@@ -421,7 +445,11 @@ def create_registration(
         if not payload.verification_code.strip():
             return Status(422, _invalid({"verification_code": [_("Enter the code.")]}))
         try:
-            verification.verification_check(phone=payload.phone, code=payload.verification_code)
+            verification.verification_check(
+                phone=payload.phone,
+                code=payload.verification_code,
+                verification_id=payload.verification_id,
+            )
         except verification.VerificationError as error:
             return Status(422, _invalid({"verification_code": [str(error.message)]}))
     try:
@@ -464,6 +492,7 @@ def create_registration(
         )
         if earlier is not None:
             return Status(201, _created(request, earlier))
+        error = services.public_refusal(error, phone_verified=verification.verification_required())
         return Status(409, {"code": error.code, "message": str(error.message)})
     return Status(
         201,
@@ -497,7 +526,7 @@ def _registration_by_token(token: str) -> Registration:
     return registration
 
 
-@api.get(
+@readable(
     "/registrations/{token}",
     response={200: RegistrationOut, **NOT_FOUND},
     tags=["registration"],

@@ -142,6 +142,14 @@ class RegistrationIn(Schema):
             "phone numbers (otherwise ignored)."
         ),
     )
+    verification_id: str = Field(
+        "",
+        max_length=64,
+        description=(
+            "The `verification_id` that `POST /verifications` answered to this client; "
+            "required with `verification_code`."
+        ),
+    )
 
     @field_validator("name")
     @classmethod
@@ -202,6 +210,12 @@ class VerificationIn(Schema):
 
 class VerificationSentOut(Schema):
     message: str = Field(description="For people, in the language of Accept-Language.")
+    verification_id: str = Field(
+        description=(
+            "Send it back as `verification_id` with the code: the code is accepted only "
+            "together with this ID, which only this client received."
+        )
+    )
 
 
 class RegistrationCreatedOut(Schema):

@@ -11,8 +11,10 @@ Use it from any view, before doing the work:
         ...  # refuse: HTTP 429 with a `Retry-After: <wait>` header, or a form error
 
 `retry_after(request, *, phone=None, scope="booking")` counts one attempt for the client
-address and, when given and valid, for the phone number (in any spelling people type),
-and returns the seconds to wait when either is over its limit, or None. The API and the
+address and, when given and valid, for the phone number (in any spelling people type)
+from that address, and returns the seconds to wait when either is over its limit, or
+None. The number is counted together with the address: counted alone, anyone could use
+up a stranger's allowance with junk attempts and lock them out of booking. The API and the
 HTML registration form share the scope "booking", so one person cannot double their
 allowance by switching between them; other forms (suggestions) pass their own scope.
 `too_many_requests(wait)` builds the plain 429 response for views that need one.
@@ -28,7 +30,6 @@ must not close registration for everyone.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 
 from django.conf import settings
@@ -37,7 +38,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django_ratelimit.core import get_usage, is_ratelimited
 
-from openday.core.network import client_ip
+from openday.core.network import client_network
 from openday.core.phone import normalise_phone, phone_digest
 
 logger = logging.getLogger(__name__)
@@ -50,18 +51,9 @@ def parse_rate(rate: str) -> tuple[int, int]:
 
 
 def client_address(request: HttpRequest) -> str:
-    """The address to count: the client behind trusted proxies (`client_ip`); IPv6
-    clients per /64, the block one household or phone gets."""
-    address = client_ip(request)
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return address[:64] or "unknown"
-    if ip.version == 6:
-        if ip.ipv4_mapped is not None:
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(ip)
+    """The address to count: the client behind trusted proxies, IPv6 clients per /64
+    (`network.client_network`)."""
+    return client_network(request)
 
 
 def address_key(group: str, request: HttpRequest) -> str:
@@ -113,7 +105,7 @@ def retry_after(
             limits.append(
                 (
                     f"{scope}:phone",
-                    _fixed_key(phone_digest(normal)),
+                    _fixed_key(_phone_key(normal, client_address(request))),
                     settings.OPENDAY_RATELIMIT_PHONE,
                 )
             )
@@ -129,14 +121,19 @@ def retry_after(
     return max(waits) if waits else None
 
 
-def phone_window_seconds_left(phone: str, *, scope: str = "booking") -> int:
-    """Seconds until the current window of `phone` ends; counts nothing. Each key's window
-    ends at its own moment (django-ratelimit spreads them), so a benchmark that must count
-    within one window asks here."""
+def _phone_key(phone: str, address: str) -> str:
+    return f"{phone_digest(phone)}:{address}"
+
+
+def phone_window_seconds_left(phone: str, *, address: str, scope: str = "booking") -> int:
+    """Seconds until the current window of `phone` from `address` (as `client_address`
+    gives it) ends; counts nothing. Each key's window ends at its own moment
+    (django-ratelimit spreads them), so a benchmark that must count within one window
+    asks here."""
     usage = get_usage(
         None,
         group=f"{scope}:phone",
-        key=_fixed_key(phone_digest(normalise_phone(phone))),
+        key=_fixed_key(_phone_key(normalise_phone(phone), address)),
         rate=parse_rate(settings.OPENDAY_RATELIMIT_PHONE),
     )
     return usage["time_left"] if usage is not None else 0

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from . import ics
 from .models import (
@@ -173,7 +173,7 @@ def _programme_context(request, event: Event) -> dict:
     }
 
 
-@require_GET
+@require_safe
 @cache_public_page
 def programme(request):
     event = Event.objects.current()
@@ -182,7 +182,7 @@ def programme(request):
     return render(request, "events/programme.html", _programme_context(request, event))
 
 
-@require_GET
+@require_safe
 @cache_public_page
 def archive(request):
     events = Event.objects.published().order_by("-starts_on")
@@ -197,7 +197,7 @@ def archive(request):
     )
 
 
-@require_GET
+@require_safe
 @cache_public_page
 def event_detail(request, slug):
     event = get_object_or_404(Event.objects.published(), slug=slug)
@@ -211,7 +211,7 @@ def event_detail(request, slug):
     return render(request, "events/event_detail.html", context)
 
 
-@require_GET
+@require_safe
 @cache_public_page
 def subevent_detail(request, event_slug, pk):
     sub_event = get_object_or_404(
@@ -229,7 +229,7 @@ def subevent_detail(request, event_slug, pk):
     )
 
 
-@require_GET
+@require_safe
 @cache_public_page
 def venue_detail(request, slug):
     venue = get_object_or_404(Venue.objects.select_related("district"), slug=slug)
@@ -243,7 +243,7 @@ def venue_detail(request, slug):
     )
 
 
-@require_GET
+@require_safe
 def privacy(request):
     return render(
         request,
@@ -261,7 +261,7 @@ def _ics_response(body: bytes, filename: str) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 @programme_conditional
 def event_calendar(request, slug):
     event = get_object_or_404(Event.objects.published(), slug=slug)
@@ -269,7 +269,7 @@ def event_calendar(request, slug):
     return _ics_response(ics.calendar_for(event.title, sub_events), f"{event.slug}.ics")
 
 
-@require_GET
+@require_safe
 @programme_conditional
 def subevent_calendar(request, event_slug, pk):
     sub_event = get_object_or_404(

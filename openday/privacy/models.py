@@ -13,6 +13,9 @@ class PhoneVerification(models.Model):
     database reveals neither. Rows older than a day are deleted by `purge_personal_data`."""
 
     phone_hash = models.CharField(max_length=64, db_index=True)
+    # The verification ID given to the client that asked for the code, hashed: only that
+    # client can try the code.
+    id_hash = models.CharField(max_length=64, default="")
     code_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     expires_at = models.DateTimeField()

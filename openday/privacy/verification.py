@@ -7,11 +7,19 @@ OPENDAY_PHONE_VERIFICATION (default off).
 How the booking form and the API use it:
 
 1. `verification_send(phone=..., client_address=...)` when the person asks for a code
-   (`POST /api/v1/verifications {"phone"}`, or the form's first step);
-2. `verification_check(phone=..., code=...)` just before `registration_create(...)`, and
-   not inside a transaction that a refused booking rolls back: a wrong guess must stay
-   counted. A correct code is spent at once; if the booking is then refused, the person
-   asks for a new code.
+   (`POST /api/v1/verifications {"phone"}`, or the form's first step). It returns an
+   opaque verification ID that goes back only to the client that asked (the API's
+   answer, the form's signed hidden field);
+2. `verification_check(phone=..., code=..., verification_id=...)` just before
+   `registration_create(...)`, and not inside a transaction that a refused booking rolls
+   back: a wrong guess must stay counted. A correct code is spent at once; if the booking
+   is then refused, the person asks for a new code.
+
+A code is tied to the ID it was sent under: only the client holding that ID can try it.
+So a stranger who types someone's number can neither burn that person's code with wrong
+guesses nor replace it by asking for another (each request gets its own code and ID).
+Codes per number are limited per (number, address), under a higher cap per number, so a
+stranger cannot use up a number's allowance from one place either.
 
 Both raise `VerificationError` (with a stable `code` for the API and a `message` in the
 person's language) or `django.core.exceptions.ValidationError` for a malformed number.
@@ -41,11 +49,16 @@ from .models import PhoneVerification
 logger = logging.getLogger(__name__)
 
 CODE_LENGTH = 6
-# A person may ask for a new code once a minute and five times an hour; one address may
-# ask for twenty codes an hour (a family, a small office behind one router).
-SENDS_PER_PHONE_MINUTE = 1
-SENDS_PER_PHONE_HOUR = 5
+# From one address, a number may get a new code once a minute and five times an hour;
+# from anywhere, ten an hour (so that a stranger, at one address, uses up at most half
+# of it); one address may ask for twenty codes an hour (a family, a small office behind
+# one router). Addresses are counted as `core.network.client_network` gives them (IPv6
+# per /64).
+SENDS_PER_PHONE_AND_ADDRESS_MINUTE = 1
+SENDS_PER_PHONE_AND_ADDRESS_HOUR = 5
+SENDS_PER_PHONE_HOUR = 10
 SENDS_PER_ADDRESS_HOUR = 20
+VERIFICATION_ID_MAX_LENGTH = 64
 
 
 class VerificationError(Refusal):
@@ -77,6 +90,12 @@ def _code_digest(phone: str, code: str) -> str:
     return salted_hmac("openday.privacy.code", f"{phone}:{code}", algorithm="sha256").hexdigest()
 
 
+def _id_digest(verification_id: str) -> str:
+    return salted_hmac(
+        "openday.privacy.verification-id", verification_id, algorithm="sha256"
+    ).hexdigest()
+
+
 def _new_code() -> str:
     return f"{secrets.randbelow(10**CODE_LENGTH):0{CODE_LENGTH}d}"
 
@@ -91,8 +110,11 @@ def _clean_code(code) -> str | None:
     return None
 
 
-def verification_send(*, phone: str, client_address: str = "") -> None:
-    """Send a new one-time code to `phone`; earlier codes for the number stop working.
+def verification_send(*, phone: str, client_address: str = "", replacing: str = "") -> str:
+    """Send a new one-time code to `phone`; the verification ID to give back to the client
+    that asked (and to no one else). `replacing` is the ID of this client's earlier code,
+    which stops working; other codes of the number stay as they are: they belong to
+    other clients.
 
     Raises ValidationError for a malformed number, VerificationRateLimited when the
     number or the address asked too often, VerificationSendFailed when the SMS gateway
@@ -100,15 +122,25 @@ def verification_send(*, phone: str, client_address: str = "") -> None:
     """
     phone = normalise_phone(phone)
     digest = phone_digest(phone)
+    address = client_address or "unknown"
     # Checked in this order and stopping at the first refusal, so a request refused for
     # its address does not use up the number's own allowance.
     allowed = (
         limit_hit(
-            f"sms-address-1h:{client_address or 'unknown'}",
+            f"sms-address-1h:{address}",
             limit=SENDS_PER_ADDRESS_HOUR,
             window_seconds=3600,
         )
-        and limit_hit(f"sms-phone-1m:{digest}", limit=SENDS_PER_PHONE_MINUTE, window_seconds=60)
+        and limit_hit(
+            f"sms-phone-address-1m:{digest}:{address}",
+            limit=SENDS_PER_PHONE_AND_ADDRESS_MINUTE,
+            window_seconds=60,
+        )
+        and limit_hit(
+            f"sms-phone-address-1h:{digest}:{address}",
+            limit=SENDS_PER_PHONE_AND_ADDRESS_HOUR,
+            window_seconds=3600,
+        )
         and limit_hit(f"sms-phone-1h:{digest}", limit=SENDS_PER_PHONE_HOUR, window_seconds=3600)
     )
     if not allowed:
@@ -117,15 +149,17 @@ def verification_send(*, phone: str, client_address: str = "") -> None:
     code = _new_code()
     minutes = settings.OPENDAY_VERIFICATION_CODE_MINUTES
     now = timezone.now()
-    with transaction.atomic():
-        PhoneVerification.objects.filter(phone_hash=digest, used_at__isnull=True).update(
-            used_at=now
-        )
-        verification = PhoneVerification.objects.create(
-            phone_hash=digest,
-            code_hash=_code_digest(phone, code),
-            expires_at=now + dt.timedelta(minutes=minutes),
-        )
+    if replacing:
+        PhoneVerification.objects.filter(
+            phone_hash=digest, id_hash=_id_digest(replacing), used_at__isnull=True
+        ).update(used_at=now)
+    verification_id = secrets.token_urlsafe(24)
+    verification = PhoneVerification.objects.create(
+        phone_hash=digest,
+        id_hash=_id_digest(verification_id),
+        code_hash=_code_digest(phone, code),
+        expires_at=now + dt.timedelta(minutes=minutes),
+    )
     try:
         result = sms.send_sms(
             phone=phone,
@@ -150,22 +184,30 @@ def verification_send(*, phone: str, client_address: str = "") -> None:
         logger.error("Verification %s not sent: no SMS template for codes", verification.pk)
         _spend(verification)
         raise VerificationSendFailed()
+    return verification_id
 
 
 def _spend(verification: PhoneVerification) -> None:
     PhoneVerification.objects.filter(pk=verification.pk).update(used_at=timezone.now())
 
 
-def verification_check(*, phone: str, code) -> None:
-    """Accept `code` for `phone` once, or raise VerificationCodeInvalid.
+def verification_check(*, phone: str, code, verification_id) -> None:
+    """Accept `code` for `phone` once, from the client that holds `verification_id`, or
+    raise VerificationCodeInvalid.
 
-    The latest unused code of the number counts; each attempt is recorded, and after
+    Each attempt is recorded on that one code, and after
     OPENDAY_VERIFICATION_MAX_ATTEMPTS wrong ones the code is dead.
     """
     try:
         phone = normalise_phone(phone)
     except Exception as exc:
         raise VerificationCodeInvalid() from exc
+    if (
+        not isinstance(verification_id, str)
+        or not verification_id
+        or len(verification_id) > VERIFICATION_ID_MAX_LENGTH
+    ):
+        raise VerificationCodeInvalid()
     cleaned = _clean_code(code)
     accepted = False
     with transaction.atomic():
@@ -173,6 +215,7 @@ def verification_check(*, phone: str, code) -> None:
             PhoneVerification.objects.select_for_update()
             .filter(
                 phone_hash=phone_digest(phone),
+                id_hash=_id_digest(verification_id),
                 used_at__isnull=True,
                 expires_at__gt=timezone.now(),
             )

@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.widgets import AutocompleteSelect
@@ -529,10 +530,13 @@ class RegistrationAdmin(PhoneLookupGuard, DistrictScopedAdmin):
             full_phone=full_phone,
         )
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        data = exports.registration_rows(queryset, full_phone=full_phone)
+        data = exports.registration_rows(
+            queryset, full_phone=full_phone, typed=file_format == "xlsx"
+        )
         if file_format == "csv":
             return exports.csv_response(data, f"registrations-{stamp}.csv")
-        return exports.xlsx_response(data, f"registrations-{stamp}.xlsx", "registrations")
+        sheet_name = settings.OPENDAY_EXPORT_SHEET_NAME or _("Registrations")
+        return exports.xlsx_response(data, f"registrations-{stamp}.xlsx", str(sheet_name))
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {

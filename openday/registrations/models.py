@@ -110,7 +110,9 @@ class Registration(models.Model):
     # Accessibility needs: codes of `Need`, comma-separated, and what "other" means.
     needs = models.CharField(_("accessibility needs"), max_length=60, blank=True)
     needs_note = models.CharField(_("other needs"), max_length=200, blank=True)
-    language = models.CharField(_("language"), max_length=10, default=settings.LANGUAGE_CODE)
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
     consent_version = models.CharField(_("consent version"), max_length=20, blank=True)
     consent_given_at = models.DateTimeField(_("consent given"), null=True, blank=True)
     created_by = models.ForeignKey(

@@ -207,6 +207,44 @@ class ParticipantsLocked(BookingError):
     message = _("The names of a group can be changed until the day before the activity.")
 
 
+class BookingRefused(BookingError):
+    """The one public answer, until a phone number is verified, for every refusal whose
+    reason could depend on the number (`public_refusal`)."""
+
+    code = "refused"
+    message = _(
+        "This registration could not be made: the activity may be full, or this phone "
+        "number may not register for it now. If you registered earlier, the link in your "
+        "confirmation shows your registration."
+    )
+
+
+# Refusals that tell something about a phone number: it holds a place here or at the
+# same time, or missed activities. "Full" belongs with them: on a full activity a number
+# that booked would otherwise hear "duplicate" and every other number "full".
+NUMBER_DEPENDENT_REFUSALS = (
+    RegistrationFull,
+    DuplicateRegistration,
+    NoShowSuspended,
+    OverlappingRegistration,
+)
+
+
+def public_refusal(error: BookingError, *, phone_verified: bool) -> BookingError:
+    """What a citizen's booking surface (the form, the API) answers for `error`.
+
+    Until the number is verified (OPENDAY_PHONE_VERIFICATION), no answer depends on it:
+    anyone can type anyone's number, so "duplicate", "suspended until …" or "overlap"
+    would tell a stranger who booked what and who missed activities. Those refusals, and
+    "full", become one `BookingRefused`; refusals about the activity or the input
+    (closed, invitation code, party size, name, busy) stay as they are, and
+    `registration_create` checks them before anything about the number, so that they
+    cannot tell the number apart either. Staff surfaces show the precise refusal."""
+    if phone_verified or not isinstance(error, NUMBER_DEPENDENT_REFUSALS):
+        return error
+    return BookingRefused()
+
+
 NAME_MAX_LENGTH = 100
 
 
@@ -616,13 +654,14 @@ def registration_create(
     members = normalise_participants(participants)
     group_allowed = staff or bool(invitation_code)
     _check_party_size(sub_event, party_size, members=len(members), group_allowed=group_allowed)
+    if invitation_code:
+        # A wrong code is refused before it can queue for the lock, and before anything
+        # about the number is looked up (`public_refusal`).
+        _invitation_for(sub_event, invitation_code)
     _check_not_registered(sub_event.pk, phone)
     no_overlap = overlap_rule_applies(allow_overlap=allow_overlap and staff)
     if no_overlap:
         _check_no_overlap(sub_event, phone)
-    if invitation_code:
-        # A wrong code is refused before it can queue for the lock.
-        _invitation_for(sub_event, invitation_code)
     _status_or_sold_out(
         sub_event,
         party_size=party_size,

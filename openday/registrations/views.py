@@ -18,10 +18,10 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from openday.core import ratelimit
-from openday.core.network import client_ip
+from openday.core.network import client_network
 from openday.events import ics
 from openday.events.models import Notice, SubEvent
 from openday.privacy import retention, verification
@@ -70,8 +70,9 @@ def _to_earlier_booking(request, token: str):
 
 
 # The form's second step (OPENDAY_PHONE_VERIFICATION): what the person typed in the first
-# step travels in a signed hidden field, never the code, and expires with the code's time
-# plus a margin for a slow text message.
+# step, and the verification ID of the code texted to them, travel in a signed hidden
+# field, never the code, and expire with the code's time plus a margin for a slow text
+# message.
 PENDING_SALT = "openday.registrations.pending"
 PENDING_SECONDS = 30 * 60
 PENDING_FIELDS = (
@@ -92,16 +93,18 @@ def _too_many(request, wait: int) -> HttpResponse:
     return response
 
 
-def _pending_dump(form: RegistrationForm) -> str:
+def _pending_dump(form: RegistrationForm, verification_id: str) -> str:
     data = {field: form.cleaned_data[field] for field in PENDING_FIELDS}
     data["needs"] = form.cleaned_data["needs"]
     data["participants"] = "\n".join(
         f"{member.name} {member.phone}".strip() for member in form.cleaned_data["participants"]
     )
+    data["verification_id"] = verification_id
     return signing.dumps(data, salt=PENDING_SALT, compress=True)
 
 
-def _pending_load(value: str) -> dict | None:
+def _pending_load(value: str) -> tuple[dict, str] | None:
+    """The form data of the first step, and the verification ID of its code."""
     try:
         data = signing.loads(value, salt=PENDING_SALT, max_age=PENDING_SECONDS)
     except signing.BadSignature:
@@ -109,10 +112,11 @@ def _pending_load(value: str) -> dict | None:
     if not isinstance(data, dict):
         return None
     needs = data.get("needs")
-    return {field: str(data.get(field, "")) for field in PENDING_FIELDS} | {
+    form_data = {field: str(data.get(field, "")) for field in PENDING_FIELDS} | {
         "consent": "on",
         "needs": [str(code) for code in needs] if isinstance(needs, list) else [],
     }
+    return form_data, str(data.get("verification_id", ""))
 
 
 def _book(request, sub_event: SubEvent, form: RegistrationForm):
@@ -144,7 +148,10 @@ def _book(request, sub_event: SubEvent, form: RegistrationForm):
         earlier = _booked_with(sub_event, form_token, phone)
         if earlier:
             return _to_earlier_booking(request, earlier)
-        form.add_booking_error(error)
+        # Reached only with a verified number where the site checks numbers.
+        form.add_booking_error(
+            services.public_refusal(error, phone_verified=verification.verification_required())
+        )
         return None
     if booking.registration.status == Registration.Status.CONFIRMED:
         messages.success(request, _("You are registered. This is your ticket."))
@@ -159,26 +166,29 @@ def _book(request, sub_event: SubEvent, form: RegistrationForm):
     return redirect(booking.manage_url)
 
 
-def _send_code(request, form: RegistrationForm) -> str | None:
-    """Text a code to the form's phone; the error message to show, or None when sent."""
+def _send_code(request, form: RegistrationForm, replacing: str = "") -> tuple[str | None, str]:
+    """Text a code to the form's phone (the code of `replacing` stops working): (the error
+    message to show, or None when sent; the verification ID of the new code, or "")."""
     try:
-        verification.verification_send(
-            phone=form.cleaned_data["phone"], client_address=client_ip(request)
+        verification_id = verification.verification_send(
+            phone=form.cleaned_data["phone"],
+            client_address=client_network(request),
+            replacing=replacing,
         )
     except ValidationError as error:
-        return error.messages[0]
+        return error.messages[0], ""
     except verification.VerificationError as error:
-        return str(error.message)
-    return None
+        return str(error.message), ""
+    return None, verification_id
 
 
-def _verify_step(request, sub_event, form, *, error=None, sent=False, status=200):
+def _verify_step(request, sub_event, form, *, verification_id, error=None, sent=False, status=200):
     return render(
         request,
         "registrations/verify.html",
         {
             "sub_event": sub_event,
-            "pending": _pending_dump(form),
+            "pending": _pending_dump(form, verification_id),
             "phone": form.cleaned_data["phone"],
             "error": error,
             "sent": sent,
@@ -190,11 +200,13 @@ def _verify_step(request, sub_event, form, *, error=None, sent=False, status=200
 def _register_post(request, sub_event: SubEvent):
     """The POST path of the form: a response, or the bound form to show again."""
     pending = request.POST.get("pending")
+    verification_id = ""
     if pending is not None and verification.verification_required():
-        data = _pending_load(pending)
-        if data is None:
+        loaded = _pending_load(pending)
+        if loaded is None:
             messages.error(request, _("The form has expired. Please enter your details again."))
             return RegistrationForm(sub_event=sub_event)
+        data, verification_id = loaded
         form = RegistrationForm(data, sub_event=sub_event)
     else:
         form = RegistrationForm(request.POST, sub_event=sub_event)
@@ -207,14 +219,22 @@ def _register_post(request, sub_event: SubEvent):
         return _book(request, sub_event, form) or form
     if pending is None:
         # First step done: text the code and ask for it.
-        error = _send_code(request, form)
+        error, verification_id = _send_code(request, form)
         if error is not None:
             form.add_error(None, error)
             return form
-        return _verify_step(request, sub_event, form, sent=True)
+        return _verify_step(request, sub_event, form, verification_id=verification_id, sent=True)
     if request.POST.get("action") == "resend":
-        error = _send_code(request, form)
-        return _verify_step(request, sub_event, form, error=error, sent=error is None)
+        error, new_id = _send_code(request, form, replacing=verification_id)
+        return _verify_step(
+            request,
+            sub_event,
+            form,
+            # A refused resend keeps the code already sent usable.
+            verification_id=new_id or verification_id,
+            error=error,
+            sent=error is None,
+        )
     # The code page sent twice (a double click): the first one spent the code and booked.
     earlier = _booked_with(sub_event, form.cleaned_data["form_token"], form.cleaned_data["phone"])
     if earlier:
@@ -222,15 +242,19 @@ def _register_post(request, sub_event: SubEvent):
     # Checked before the booking and outside any transaction: a wrong guess stays counted.
     try:
         verification.verification_check(
-            phone=form.cleaned_data["phone"], code=request.POST.get("code", "")
+            phone=form.cleaned_data["phone"],
+            code=request.POST.get("code", ""),
+            verification_id=verification_id,
         )
     except verification.VerificationError as error:
-        return _verify_step(request, sub_event, form, error=str(error.message))
+        return _verify_step(
+            request, sub_event, form, verification_id=verification_id, error=str(error.message)
+        )
     return _book(request, sub_event, form) or form
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def register(request, event_slug, pk):
     sub_event = get_object_or_404(
         SubEvent.objects.published().for_listing(), pk=pk, event__slug=event_slug
@@ -296,7 +320,7 @@ def _qr_svg(registration: Registration) -> str:
 
 @never_cache
 @_limit_manage
-@require_GET
+@require_safe
 def manage(request, token):
     registration = _registration_or_404(token)
     confirmed = registration.status == Registration.Status.CONFIRMED
@@ -357,7 +381,7 @@ def _ask_first(request, template: str, registration: Registration, token: str):
 
 @never_cache
 @_limit_manage
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def cancel(request, token):
     registration = _registration_or_404(token)
     manage_url = manage_link.path_for_token(token)
@@ -381,7 +405,7 @@ def cancel(request, token):
 
 @never_cache
 @_limit_manage
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def erase(request, token):
     """ "Delete my data", once the activity is over: a confirmation page, then (POST) the
     registration is anonymised and its manage link leads nowhere."""
@@ -401,7 +425,7 @@ def erase(request, token):
 
 @never_cache
 @_limit_manage
-@require_GET
+@require_safe
 def calendar_file(request, token):
     registration = _registration_or_404(token)
     sub_event = registration.sub_event

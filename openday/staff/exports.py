@@ -68,8 +68,12 @@ def safe_row(row: list) -> list:
     return [_text(value) if isinstance(value, str) else value for value in row]
 
 
-def registration_rows(queryset: QuerySet, *, full_phone: bool) -> Iterator[list[str]]:
-    """The header, then one list of text cells per registration, read in chunks.
+def registration_rows(
+    queryset: QuerySet, *, full_phone: bool, typed: bool = False
+) -> Iterator[list]:
+    """The header, then one list of cells per registration, read in chunks: all text (for
+    CSV), or with `typed` the party size as a number and times as local times without a
+    zone (for XLSX, where they are summed and sorted).
 
     The header, the names of statuses and sources and the time zone are looked up here,
     once, in the language and time zone of the request: not per row, and not later while
@@ -83,15 +87,22 @@ def registration_rows(queryset: QuerySet, *, full_phone: bool) -> Iterator[list[
         # "2030-05-01 09:30"; isoformat() is quicker than strftime().
         return "" if value is None else value.astimezone(zone).isoformat(" ", "minutes")[:16]
 
+    def local_datetime(value):
+        if value is None:
+            return None
+        return value.astimezone(zone).replace(tzinfo=None, second=0, microsecond=0)
+
+    time_cell = local_datetime if typed else local_time
+
     special = {
         "reference": str,
         "phone": str if full_phone else mask_phone,
-        "party_size": str,
+        "party_size": int if typed else str,
         "status": lambda value: statuses.get(value, value),
         "source": lambda value: sources.get(value, value),
-        "sub_event__starts_at": local_time,
-        "created_at": local_time,
-        "checked_in_at": local_time,
+        "sub_event__starts_at": time_cell,
+        "created_at": time_cell,
+        "checked_in_at": time_cell,
         "needs": lambda value: needs_text(value or "", ""),
     }
     # Everything else is text typed by someone: neutralised if it looks like a formula.
@@ -133,7 +144,7 @@ def _csv_blocks(rows: Iterable[list]) -> Iterator[bytes]:
     yield buffer.getvalue().encode()
 
 
-def xlsx_response(rows: Iterable[list[str]], filename: str, title: str) -> FileResponse:
+def xlsx_response(rows: Iterable[list], filename: str, title: str) -> FileResponse:
     # Deleted when the response closes it.
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 (FileResponse closes it)
     write_xlsx(rows, handle, sheet_name=title)

@@ -2,9 +2,11 @@
 the groups from this table; changing it needs a new migration that calls `sync_roles`
 and depends on the migrations that create the models it names."""
 
-CITY_ORGANISER = "City organiser"
-DISTRICT_ORGANISER = "District organiser"
-CHECKIN_VOLUNTEER = "Check-in volunteer"
+# Group names are data that staff read in the admin, in the admin's language; the
+# migration `0007_roles_in_chinese` renamed the groups that had English names.
+CITY_ORGANISER = "市级管理员"
+DISTRICT_ORGANISER = "区市管理员"
+CHECKIN_VOLUNTEER = "签到志愿者"
 
 _PROGRAMME = [
     ("events", "event", ["add", "change", "delete", "view"]),

@@ -48,7 +48,7 @@ def test_same_key_gets_the_first_answer_again(client, sub_event):
 def test_without_a_key_a_repeat_is_a_duplicate(client, sub_event):
     assert book(client, sub_event, key=None).status_code == 201
     repeat = book(client, sub_event, key=None)
-    assert (repeat.status_code, repeat.json()["code"]) == (409, "duplicate")
+    assert (repeat.status_code, repeat.json()["code"]) == (409, "refused")
 
 
 def test_the_first_status_is_answered_even_after_a_promotion(client):
@@ -80,7 +80,7 @@ def test_a_refusal_is_not_remembered(client, django_capture_on_commit_callbacks)
     sub_event = SubEventFactory(capacity=1, waitlist_enabled=False)
     taken = book(client, sub_event, key="b" * 20, phone="13900139000")
     assert taken.status_code == 201
-    assert book(client, sub_event).json()["code"] == "full"
+    assert book(client, sub_event).json()["code"] == "refused"
     with django_capture_on_commit_callbacks(execute=True):
         registration_cancel(
             registration=Registration.objects.get(reference=taken.json()["reference"])
@@ -103,7 +103,7 @@ def test_an_answer_older_than_a_day_is_not_repeated(client, sub_event):
 
     book(client, sub_event)
     IdempotentBooking.objects.update(created_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
-    assert book(client, sub_event).json()["code"] == "duplicate"
+    assert book(client, sub_event).json()["code"] == "refused"
     assert idempotency.forget_expired() == 1
 
 

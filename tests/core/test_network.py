@@ -4,7 +4,7 @@ from django.test import RequestFactory
 from hypothesis import given
 from hypothesis import strategies as st
 
-from openday.core.network import client_ip
+from openday.core.network import client_ip, client_network
 
 
 def request_from(remote_addr, forwarded=None):
@@ -54,3 +54,13 @@ def test_client_ip_is_always_an_address(forwarded, proxies):
         ipaddress.ip_address(client_ip(request))
     finally:
         settings.OPENDAY_TRUSTED_PROXY_COUNT = old
+
+
+def test_client_network_groups_ipv6_by_64_as_a_valid_address():
+    first = client_network(request_from("2001:db8:1:2:aaaa::1"))
+    second = client_network(request_from("2001:db8:1:2:bbbb::2"))
+    assert first == second == "2001:db8:1:2::"
+    assert ipaddress.ip_address(first)  # django-axes stores it as an address
+    assert client_network(request_from("2001:db8:1:3::1")) != first
+    assert client_network(request_from("203.0.113.7")) == "203.0.113.7"
+    assert client_network(request_from("::ffff:203.0.113.7")) == "203.0.113.7"

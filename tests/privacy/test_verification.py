@@ -48,62 +48,74 @@ def test_verification_send_stores_neither_phone_nor_code(sms_outbox):
 
 
 def test_verification_check_accepts_the_code_once(sms_outbox):
+    verification_id = verification_send(phone=PHONE)
+    code = sent_code(sms_outbox)
+    verification_check(phone=PHONE, code=code, verification_id=verification_id)
+    with pytest.raises(VerificationCodeInvalid):
+        verification_check(phone=PHONE, code=code, verification_id=verification_id)
+
+
+def test_verification_check_needs_the_id_the_code_was_sent_under(sms_outbox):
     verification_send(phone=PHONE)
     code = sent_code(sms_outbox)
-    verification_check(phone=PHONE, code=code)
-    with pytest.raises(VerificationCodeInvalid):
-        verification_check(phone=PHONE, code=code)
+    for other in ("", "x" * 32, None, "y" * 500):
+        with pytest.raises(VerificationCodeInvalid):
+            verification_check(phone=PHONE, code=code, verification_id=other)
+    assert PhoneVerification.objects.get().attempts == 0
 
 
 def test_verification_check_accepts_spaces_and_full_width_digits(sms_outbox):
-    verification_send(phone=PHONE)
+    verification_id = verification_send(phone=PHONE)
     code = sent_code(sms_outbox)
     full_width = "".join(chr(ord(digit) + 0xFEE0) for digit in code)
-    verification_check(phone="138 0013 8000", code=f" {full_width[:3]} {full_width[3:]} ")
+    verification_check(
+        phone="138 0013 8000",
+        code=f" {full_width[:3]} {full_width[3:]} ",
+        verification_id=verification_id,
+    )
 
 
 def test_verification_check_refuses_a_code_sent_to_another_phone(sms_outbox):
-    verification_send(phone="13900139000")
+    verification_id = verification_send(phone="13900139000")
     code = sent_code(sms_outbox)
     with pytest.raises(VerificationCodeInvalid):
-        verification_check(phone=PHONE, code=code)
+        verification_check(phone=PHONE, code=code, verification_id=verification_id)
 
 
 def test_verification_check_refuses_an_expired_code(sms_outbox):
-    verification_send(phone=PHONE)
+    verification_id = verification_send(phone=PHONE)
     code = sent_code(sms_outbox)
     past = timezone.now() - dt.timedelta(minutes=10)
     PhoneVerification.objects.update(created_at=past, expires_at=past + dt.timedelta(minutes=5))
     with pytest.raises(VerificationCodeInvalid):
-        verification_check(phone=PHONE, code=code)
+        verification_check(phone=PHONE, code=code, verification_id=verification_id)
 
 
 def test_verification_check_kills_the_code_after_too_many_wrong_attempts(sms_outbox, settings):
     settings.OPENDAY_VERIFICATION_MAX_ATTEMPTS = 3
-    verification_send(phone=PHONE)
+    verification_id = verification_send(phone=PHONE)
     code = sent_code(sms_outbox)
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     for _ in range(3):
         with pytest.raises(VerificationCodeInvalid):
-            verification_check(phone=PHONE, code=wrong)
+            verification_check(phone=PHONE, code=wrong, verification_id=verification_id)
     with pytest.raises(VerificationCodeInvalid):
-        verification_check(phone=PHONE, code=code)
+        verification_check(phone=PHONE, code=code, verification_id=verification_id)
     assert PhoneVerification.objects.get().attempts == 4
 
 
-def test_verification_send_makes_older_codes_useless(sms_outbox, settings):
+def test_a_code_asked_by_someone_else_leaves_the_first_one_working(sms_outbox, settings):
     settings.OPENDAY_RATELIMIT = False
-    verification_send(phone=PHONE)
-    first = sent_code(sms_outbox)
-    verification_send(phone=PHONE)
-    second = sent_code(sms_outbox)
-    if first != second:
+    mine = verification_send(phone=PHONE, client_address="203.0.113.5")
+    my_code = sent_code(sms_outbox)
+    theirs = verification_send(phone=PHONE, client_address="198.51.100.7")
+    for _ in range(10):
         with pytest.raises(VerificationCodeInvalid):
-            verification_check(phone=PHONE, code=first)
-    verification_check(phone=PHONE, code=second)
+            verification_check(phone=PHONE, code="000000", verification_id=theirs)
+    verification_check(phone=PHONE, code=my_code, verification_id=mine)
 
 
-def test_verification_send_is_limited_per_phone(sms_outbox):
+def test_verification_send_is_limited_per_phone_and_address(sms_outbox):
     verification_send(phone=PHONE)
     with pytest.raises(VerificationRateLimited):
         verification_send(phone=PHONE)
@@ -157,13 +169,13 @@ def test_verification_message_is_in_the_active_language(sms_outbox):
 )
 def test_verification_check_refuses_arbitrary_input_cleanly(phone, code):
     with pytest.raises(VerificationError):
-        verification_check(phone=phone, code=code)
+        verification_check(phone=phone, code=code, verification_id="x" * 32)
     assert PhoneVerification.objects.count() == 0
 
 
 @requires_postgres
 def test_verification_check_accepts_a_code_once_under_concurrency(transactional_db, sms_outbox):
-    verification_send(phone=PHONE)
+    verification_id = verification_send(phone=PHONE)
     code = sent_code(sms_outbox)
     barrier = threading.Barrier(6)
     outcomes = []
@@ -171,7 +183,7 @@ def test_verification_check_accepts_a_code_once_under_concurrency(transactional_
     def attempt():
         barrier.wait()
         try:
-            verification_check(phone=PHONE, code=code)
+            verification_check(phone=PHONE, code=code, verification_id=verification_id)
             outcomes.append("accepted")
         except VerificationCodeInvalid:
             outcomes.append("refused")

@@ -75,14 +75,16 @@ def test_manage_limit_leaves_the_booking_form_alone(client, sub_event, settings)
 # --- Refusals the form explains -------------------------------------------------------
 
 
-def test_register_with_a_suspended_phone_explains_until_when(client, sub_event):
-    # Two activities missed without cancelling: the no-show rule suspends the number.
+def test_register_with_a_suspended_phone_tells_a_stranger_nothing(client, sub_event):
+    # Two activities missed without cancelling: the no-show rule suspends the number, and
+    # until the number is verified the form says only what it says for a full activity.
     for _missed in range(2):
         factories.RegistrationFactory(sub_event=past_sub_event(), phone="13800138000")
     response = client.post(register_url(sub_event), form_data())
     page = response.content.decode()
     assert response.status_code == 200
-    assert "did not turn up at activities it had booked" in page
+    assert "did not turn up at activities it had booked" not in page
+    assert "the activity may be full" in page
     assert not Registration.objects.filter(sub_event=sub_event).exists()
 
 

@@ -108,6 +108,10 @@ def test_register_send_again_texts_a_new_code_that_works(client, sub_event, sms_
     assert response.status_code == 200
     assert len(sms_outbox) == 2
     second = sent_code(sms_outbox)
+    # The page now carries the new code's verification ID; the first code is spent.
+    refused = client.post(register_url(sub_event), {"pending": pending, "code": first})
+    assert "The code is wrong or has expired" in refused.content.decode()
+    pending = pending_of(response)
     if second != first:
         refused = client.post(register_url(sub_event), {"pending": pending, "code": first})
         assert "The code is wrong or has expired" in refused.content.decode()

@@ -70,22 +70,29 @@ def test_xlsx_export_has_headers_and_rows_in_local_time(client, city_organiser):
         "李雷",
         registration.phone,
         "li@example.com",
-        "2",
+        2,
         "已确认",
         sub_event.title,
         sub_event.district.name,
-        sub_event.starts_at.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime(
-            "%Y-%m-%d %H:%M"
-        ),
+        local_minute(sub_event.starts_at),
         "市民代表",
         "",
         "",
         "网站",
-        registration.created_at.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime(
-            "%Y-%m-%d %H:%M"
-        ),
-        "2030-05-01 09:30",  # Asia/Shanghai
+        local_minute(registration.created_at),
+        dt.datetime(2030, 5, 1, 9, 30),  # Asia/Shanghai
     ]
+
+
+def local_minute(moment):
+    shanghai = dt.timezone(dt.timedelta(hours=8))
+    return moment.astimezone(shanghai).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def as_text(cell):
+    if isinstance(cell, dt.datetime):
+        return cell.strftime("%Y-%m-%d %H:%M")
+    return str(cell)
 
 
 def test_csv_and_xlsx_exports_hold_the_same_cells(client, district_organiser, two_districts):
@@ -99,7 +106,21 @@ def test_csv_and_xlsx_exports_hold_the_same_cells(client, district_organiser, tw
     assert len(rows) == 4
     assert rows[0] == HEADER
     assert "'+1 韩梅梅" in [row[1] for row in rows]
-    assert xlsx_rows(export(client, "xlsx")) == rows
+    assert [[as_text(cell) for cell in row] for row in xlsx_rows(export(client, "xlsx"))] == rows
+
+
+def test_xlsx_party_sizes_are_numbers_and_times_are_dates(client, city_organiser):
+    sub_event = factories.SubEventFactory()
+    factories.RegistrationFactory(sub_event=sub_event, party_size=2)
+    factories.RegistrationFactory(sub_event=sub_event, party_size=3)
+    client.force_login(city_organiser)
+    sheet = load_workbook(io.BytesIO(export(client, "xlsx"))).active
+    party_sizes = [row[HEADER.index("人数")].value for row in sheet.iter_rows(min_row=2)]
+    assert sum(party_sizes) == 5
+    starts = sheet.cell(row=2, column=HEADER.index("开始") + 1)
+    assert starts.is_date
+    assert starts.value == local_minute(sub_event.starts_at)
+    assert starts.number_format == "yyyy-mm-dd hh:mm"
 
 
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])

@@ -318,7 +318,13 @@ def test_phone_verification_code_reaches_the_person_through_the_gateway(
     booked = post_json(
         client,
         f"/api/v1/subevents/{sub_event.pk}/registrations",
-        {"name": "王芳", "phone": PHONE, "consent": True, "verification_code": code},
+        {
+            "name": "王芳",
+            "phone": PHONE,
+            "consent": True,
+            "verification_code": code,
+            "verification_id": asked.json()["verification_id"],
+        },
     )
     assert booked.status_code == 201
 

@@ -19,8 +19,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--days",
             type=int,
-            default=None,
-            help="days after an activity ends (default: OPENDAY_RETENTION_DAYS, %(default)s)",
+            # Read when the command runs, so --help shows the setting in force.
+            default=settings.OPENDAY_RETENTION_DAYS,
+            help="days after an activity ends (default: OPENDAY_RETENTION_DAYS, now %(default)s)",
         )
         parser.add_argument(
             "--dry-run", action="store_true", help="only count what would be anonymised"

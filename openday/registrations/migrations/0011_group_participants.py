@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registrations', '0009_derived_manage_link'),
+        ('registrations', '0010_language_choices'),
     ]
 
     operations = [
