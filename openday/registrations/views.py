@@ -337,7 +337,10 @@ def manage(request, token):
                 "can_cancel": services.registration_cancellable(registration),
                 "can_erase": retention.registration_can_be_erased(registration),
                 "waitlist_position": services.waitlist_position(registration),
-                "participants": list(registration.participants.all()),
+                # Only a party of several can have named members.
+                "participants": list(registration.participants.all())
+                if registration.party_size > 1
+                else [],
                 "names_editable_until": services.participants_editable_until(
                     registration.sub_event
                 ),
