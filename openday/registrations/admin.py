@@ -13,6 +13,7 @@ from django.utils.translation import ngettext, pgettext_lazy
 
 from openday.core.phone import mask_phone, normalise_phone
 from openday.events.models import SubEvent
+from openday.notifications.admin import NotificationInline
 from openday.staff import exports, scope
 from openday.staff import services as staff_services
 from openday.staff.admin_scope import DistrictScopedAdmin, PhoneLookupGuard, ScopedRelatedFilter
@@ -248,7 +249,7 @@ class RegistrationAdmin(PhoneLookupGuard, DistrictScopedAdmin):
     list_select_related = ["sub_event", "invitation__group"]
     search_fields = ["reference", "name", "phone"]
     date_hierarchy = "created_at"
-    inlines = [MembersInline, HistoryInline]
+    inlines = [MembersInline, HistoryInline, NotificationInline]
     actions = [
         "cancel_registrations",
         "check_in_registrations",
@@ -450,8 +451,8 @@ class RegistrationAdmin(PhoneLookupGuard, DistrictScopedAdmin):
         self.message_user(
             request,
             ngettext(
-                "Confirmation resent to %(count)d registration with an e-mail address.",
-                "Confirmation resent to %(count)d registrations with an e-mail address.",
+                "A new manage link is sent to %(count)d registration.",
+                "A new manage link is sent to %(count)d registrations.",
                 sent,
             )
             % {"count": sent},

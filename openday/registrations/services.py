@@ -34,8 +34,9 @@ from django_tasks import task
 from openday.core.phone import normalise_phone, phone_digest
 from openday.core.refusals import Refusal
 from openday.events.models import Invitation, SubEvent
+from openday.notifications import services as notify
 
-from . import idempotency, manage_link, notifications, sold_out
+from . import idempotency, manage_link, sold_out
 from .models import (
     NoShowPardon,
     Participant,
@@ -730,6 +731,7 @@ def registration_create(
         )
         if idempotency_key:
             idempotency.remember(key=idempotency_key, registration=registration)
+        notify.notify_booked(registration)
         booking = Booking(registration=registration, token=token)
         transaction.on_commit(lambda: _after_booking(booking))
     return booking
@@ -737,7 +739,6 @@ def registration_create(
 
 def _after_booking(booking: Booking) -> None:
     registration = booking.registration
-    notifications.registration_created(booking)
     sold_out.remember_booked(registration.sub_event_id, registration.phone)
 
 
@@ -847,8 +848,8 @@ def registration_cancel(*, registration: Registration, by_staff=None) -> list[Re
             by_person=True,
             was=Registration.Status.CONFIRMED if freed else Registration.Status.WAITLISTED,
         )
+        notify.notify_cancelled(current)
         promoted = promote_waitlist(sub_event=sub_event, by_staff=by_staff) if freed else []
-        transaction.on_commit(lambda: notifications.registration_cancelled(current))
         if freed:
             transaction.on_commit(lambda: sold_out.clear(current.sub_event_id), robust=True)
     registration.refresh_from_db()
@@ -887,9 +888,7 @@ def promote_waitlist(*, sub_event: SubEvent, by_staff=None) -> list[Registration
     # Recorded as the system's doing unless a staff member's change opened the places.
     _record_many(promoted, RegistrationLog.Action.PROMOTED, by_staff=by_staff)
     for registration in promoted:
-        transaction.on_commit(
-            lambda registration=registration: notifications.registration_promoted(registration)
-        )
+        notify.notify_promoted(registration)
     return promoted
 
 
@@ -1078,17 +1077,17 @@ def registration_move(
 
 
 def registration_resend_link(*, registration: Registration, by_staff=None) -> bool:
-    """Send the confirmation again, with a new manage link: only the token's hash is kept,
-    so the old link stops working. False (and nothing changes) for a cancelled
-    registration or one without an e-mail address."""
+    """Send the manage link again (by text message, and by e-mail when there is an
+    address), a new one: the old link stops working. False (and nothing changes) for a
+    cancelled registration or one without a number or address left."""
     with transaction.atomic():
         current = Registration.objects.select_for_update().get(pk=registration.pk)
-        if not current.is_active or not current.email:
+        if not current.is_active or not (current.phone or current.email):
             return False
         manage_link.issue(current)
         current.save(update_fields=["manage_salt", "manage_token_hash", "updated_at"])
         _record(current, RegistrationLog.Action.LINK_RESENT, by_staff=by_staff)
-        transaction.on_commit(lambda: notifications.registration_link_resent(current))
+        notify.notify_manage_link(current)
     registration.refresh_from_db()
     return True
 
@@ -1142,6 +1141,54 @@ def registration_participants_rename(
                 members=len(changed),
             )
     return current
+
+
+@lock_timeouts_as_busy
+def sub_event_cancel(*, sub_event_id: int, reason: str = "", by_staff=None) -> list[Registration]:
+    """The organisers cancel an activity: it is marked cancelled and every active
+    registration of it ends (cancelled, as the ticket, the manage page, the API and the
+    exports show), each registrant told once. Returns the registrations it ended;
+    cancelling again ends nothing more. The admin calls this after saving the tick on
+    "cancelled", and its action on a selection of activities."""
+    with transaction.atomic():
+        sub_event = _lock_sub_event(sub_event_id)
+        now = timezone.now()
+        if not sub_event.is_cancelled or (reason and reason != sub_event.cancellation_reason):
+            sub_event.is_cancelled = True
+            sub_event.cancellation_reason = reason or sub_event.cancellation_reason
+            sub_event.save(update_fields=["is_cancelled", "cancellation_reason", "updated_at"])
+        ended = list(
+            Registration.objects.active()
+            .filter(sub_event_id=sub_event_id)
+            .select_for_update()
+            .order_by("pk")
+        )
+        for registration in ended:
+            registration.status = Registration.Status.CANCELLED
+            registration.cancelled_at = now
+            registration.updated_at = now
+        Registration.objects.bulk_update(
+            ended, ["status", "cancelled_at", "updated_at"], batch_size=500
+        )
+        _record_many(
+            ended, RegistrationLog.Action.CANCELLED, by_staff=by_staff, activity_cancelled=True
+        )
+        notify.notify_activity_cancelled(sub_event, ended)
+    return ended
+
+
+def sub_event_changed(*, sub_event_id: int) -> int:
+    """Staff changed an activity's time or venue: every active registrant is told, once
+    per change. Returns how many registrations were told."""
+    with transaction.atomic():
+        sub_event = SubEvent.objects.select_related("venue").get(pk=sub_event_id)
+        if sub_event.is_cancelled or sub_event.ends_at <= timezone.now():
+            return 0
+        registrations = list(
+            Registration.objects.active().filter(sub_event_id=sub_event_id).order_by("pk")
+        )
+        notify.notify_activity_changed(sub_event, registrations)
+    return len(registrations)
 
 
 def sub_event_capacity_check(*, sub_event_id: int, capacity: int) -> None:

@@ -24,6 +24,7 @@ from openday.core import ratelimit
 from openday.core.network import client_network
 from openday.events import ics
 from openday.events.models import Notice, SubEvent
+from openday.notifications import services as notify
 from openday.privacy import retention, verification
 from openday.privacy.consent import consent_text_current
 
@@ -301,7 +302,7 @@ def _limit_manage(view):
 def _registration_or_404(token: str) -> Registration:
     registration = (
         manage_link.lookup(token)
-        .select_related("sub_event__event", "sub_event__venue__district")
+        .select_related("sub_event__event", "sub_event__venue__district", "reminder_opt_out")
         .first()
     )
     if registration is None or registration.anonymised_at is not None:
@@ -346,6 +347,7 @@ def manage(request, token):
                 ),
                 "names_editable": registration.is_active
                 and timezone.now() < services.participants_editable_until(registration.sub_event),
+                "reminders_off": notify.reminders_are_off(registration),
                 "notices": list(
                     Notice.objects.for_page(
                         event_id=registration.sub_event.event_id,
@@ -404,6 +406,22 @@ def cancel(request, token):
         messages.success(request, _("Your registration is cancelled. Thank you for telling us."))
         return redirect(manage_url)
     return _ask_first(request, "registrations/cancel.html", registration, token)
+
+
+@never_cache
+@_limit_manage
+@require_http_methods(["POST"])
+def reminders(request, token):
+    """Turn the reminder before the activity off (or on again)."""
+    registration = _registration_or_404(token)
+    off = request.POST.get("reminders") == "off"
+    if registration.is_active:
+        notify.reminders_off(registration, off=off)
+        if off:
+            messages.success(request, _("You will get no reminder before this activity."))
+        else:
+            messages.success(request, _("You will get a reminder before this activity."))
+    return redirect(manage_link.path_for_token(token))
 
 
 @never_cache
