@@ -205,6 +205,24 @@ class Registration(models.Model):
         return self.status != self.Status.CANCELLED
 
     @property
+    def ticket_state(self) -> str:
+        """What the ticket says now, in the order a person needs to hear it: the organiser
+        cancelled the activity, the registration is cancelled, the person came, the
+        activity is over, they wait for a place, or the ticket is valid (the only state
+        in which it shows a code to scan)."""
+        if self.sub_event.is_cancelled:
+            return "activity_cancelled"
+        if self.status == self.Status.CANCELLED:
+            return "cancelled"
+        if self.checked_in_at is not None:
+            return "checked_in"
+        if self.sub_event.is_past:
+            return "over"
+        if self.status == self.Status.WAITLISTED:
+            return "waitlisted"
+        return "valid"
+
+    @property
     def checkin_code(self) -> str:
         """What the ticket's QR code carries: the reference, signed with the site's key.
         No personal data and not the manage token."""

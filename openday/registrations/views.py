@@ -324,7 +324,8 @@ def _qr_svg(registration: Registration) -> str:
 @require_safe
 def manage(request, token):
     registration = _registration_or_404(token)
-    confirmed = registration.status == Registration.Status.CONFIRMED
+    # A code to scan only while it can still let someone in.
+    ticket_state = registration.ticket_state
     return _private(
         render(
             request,
@@ -334,7 +335,8 @@ def manage(request, token):
                 "sub_event": registration.sub_event,
                 "token": token,
                 "manage_link": request.build_absolute_uri(),
-                "qr_svg": _qr_svg(registration) if confirmed else "",
+                "ticket_state": ticket_state,
+                "qr_svg": _qr_svg(registration) if ticket_state == "valid" else "",
                 "can_cancel": services.registration_cancellable(registration),
                 "can_erase": retention.registration_can_be_erased(registration),
                 "waitlist_position": services.waitlist_position(registration),
