@@ -431,6 +431,9 @@ OPENDAY_NOSHOW_BAN_DAYS = int(os.environ.get("OPENDAY_NOSHOW_BAN_DAYS", "90"))
 # time overlaps one the number already holds (confirmed or waiting) is refused. `false`
 # turns the rule off; staff booking on someone's behalf may override it case by case.
 OPENDAY_REFUSE_OVERLAPPING = env_bool("OPENDAY_REFUSE_OVERLAPPING", True)
+# A group (a class, a delegation) booked with an invitation code or by staff may be larger
+# than an activity's party size, up to this many people, each named.
+OPENDAY_GROUP_MAX_SIZE = int(os.environ.get("OPENDAY_GROUP_MAX_SIZE", "60"))
 # Once a booking finds an activity without places or waiting list, later attempts are
 # refused from the cache for this many whole seconds (0: never); anything that frees a
 # place ends it at once in every process that shares the cache (openday.registrations.sold_out).

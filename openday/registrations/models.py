@@ -236,6 +236,39 @@ class Registration(models.Model):
             return None
 
 
+class Participant(models.Model):
+    """A member of a group booked under one registration (a class under its teacher, a
+    delegation under its leader): named for the door list, with a phone when given. The
+    registration's `party_size` counts the leader and these."""
+
+    registration = models.ForeignKey(
+        Registration,
+        verbose_name=_("registration"),
+        on_delete=models.CASCADE,
+        related_name="participants",
+    )
+    position = models.PositiveSmallIntegerField(_("number"))
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=100)
+    phone = models.CharField(_("mobile phone"), max_length=11, blank=True)
+
+    class Meta:
+        verbose_name = _("group member")
+        verbose_name_plural = _("group members")
+        ordering = ["registration", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration", "position"], name="participant_position_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone) if self.phone else ""
+
+
 class NoShowPardon(models.Model):
     """Staff lifted the no-show suspension of a phone number: activities missed before
     `created_at` no longer count against it (see `services.no_show_suspended_until`)."""
@@ -273,6 +306,7 @@ class RegistrationLog(models.Model):
         PROMOTED = "promoted", _("moved up from the waiting list")
         CHECKED_IN = "checked_in", _("checked in")
         LINK_RESENT = "link_resent", _("confirmation resent with a new link")
+        RENAMED = "renamed", _("group members' names changed")
 
     class Actor(models.TextChoices):
         PERSON = "person", _("the registrant")

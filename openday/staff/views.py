@@ -412,6 +412,8 @@ def _guest_import_confirm(request):
             {"form": GuestImportForm(), "preview": result},
         )
     messages.success(
-        request, _("%(count)d guests registered.") % {"count": len(result.registrations)}
+        request,
+        _("%(count)d guests registered.")
+        % {"count": sum(registration.party_size for registration in result.registrations)},
     )
     return HttpResponseRedirect(reverse("admin:registrations_registration_changelist"))
