@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from openday.core.admin import ImageStorageAdmin
 from openday.registrations import services
 from openday.staff import scope
 from openday.staff.admin_scope import DistrictScopedAdmin, ScopedInlineMixin, ScopedRelatedFilter
@@ -38,7 +39,7 @@ class DistrictAdmin(DistrictScopedAdmin, OrderedNamedAdmin):
 
 
 @admin.register(Venue)
-class VenueAdmin(admin.ModelAdmin):
+class VenueAdmin(ImageStorageAdmin):
     list_display = ["name", "district", "address"]
     list_filter = ["district"]
     list_select_related = ["district"]
@@ -84,7 +85,7 @@ class SubEventInline(ScopedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ImageStorageAdmin):
     list_display = ["title", "starts_on", "ends_on", "organiser", "is_published"]
     list_filter = ["is_published"]
     search_fields = ["title", "theme", "organiser"]
