@@ -86,7 +86,7 @@ def environment(database_url: str, cache_url: str, smtp_port: int) -> dict[str, 
         EMAIL_PORT=str(smtp_port),
         EMAIL_USE_TLS="false",
         EMAIL_TIMEOUT="2",
-        OPENDAY_MAIL_RETRY_SECONDS="1",
+        OPENDAY_MESSAGE_RETRY_SECONDS="1",
         # One client address makes every request: the address limit must not bite, but
         # the rate limiter still counts in Redis like in production.
         OPENDAY_RATELIMIT_ADDRESS="10000000/60",

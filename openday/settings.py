@@ -242,9 +242,14 @@ EMAIL_BACKEND = os.environ.get(
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "公众开放日 <noreply@localhost>")
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
-# The first wait before a message that could not be sent is tried again; each next wait
-# is four times longer (openday.registrations.notifications).
-OPENDAY_MAIL_RETRY_SECONDS = int(os.environ.get("OPENDAY_MAIL_RETRY_SECONDS", "30"))
+# The first wait before a message (text or e-mail) that could not be sent is tried again;
+# each next wait is four times longer (openday.notifications.delivery). The older name
+# OPENDAY_MAIL_RETRY_SECONDS is still read.
+OPENDAY_MESSAGE_RETRY_SECONDS = int(
+    os.environ.get(
+        "OPENDAY_MESSAGE_RETRY_SECONDS", os.environ.get("OPENDAY_MAIL_RETRY_SECONDS", "30")
+    )
+)
 
 # --- Background tasks -----------------------------------------------------------------
 # "immediate" runs a task inside the request (local use, tests); "database" queues it for
@@ -396,6 +401,18 @@ def _sms_templates(raw: str) -> dict[str, str]:
 
 # Message kind -> the provider's template ID; a kind without one is not sent by SMS.
 OPENDAY_SMS_TEMPLATES = _sms_templates(os.environ.get("OPENDAY_SMS_TEMPLATES", ""))
+# Messages to registrants (openday.notifications): reminders this many hours before an
+# activity starts (0: none), survey invitations this many hours after a checked-in visit.
+OPENDAY_REMINDER_HOURS = int(os.environ.get("OPENDAY_REMINDER_HOURS", "24"))
+OPENDAY_SURVEY_DELAY_HOURS = int(os.environ.get("OPENDAY_SURVEY_DELAY_HOURS", "3"))
+# Quiet hours, local time (TIME_ZONE): a message that is not urgent (reminders, surveys,
+# replies, staff messages) waits from START o'clock until END o'clock.
+OPENDAY_QUIET_HOURS_START = int(os.environ.get("OPENDAY_QUIET_HOURS_START", "22"))
+OPENDAY_QUIET_HOURS_END = int(os.environ.get("OPENDAY_QUIET_HOURS_END", "8"))
+# Cost guard: text messages the site may send per hour and per day (0: no limit). Past
+# either, messages that are not urgent wait for the next hour and staff see a warning.
+OPENDAY_SMS_BUDGET_HOUR = int(os.environ.get("OPENDAY_SMS_BUDGET_HOUR", "0"))
+OPENDAY_SMS_BUDGET_DAY = int(os.environ.get("OPENDAY_SMS_BUDGET_DAY", "0"))
 OPENDAY_VERIFICATION_CODE_MINUTES = int(os.environ.get("OPENDAY_VERIFICATION_CODE_MINUTES", "5"))
 OPENDAY_VERIFICATION_MAX_ATTEMPTS = int(os.environ.get("OPENDAY_VERIFICATION_MAX_ATTEMPTS", "5"))
 # Seconds an anonymous visitor may see a cached programme or activity page (and so a
@@ -414,6 +431,9 @@ OPENDAY_NOSHOW_BAN_DAYS = int(os.environ.get("OPENDAY_NOSHOW_BAN_DAYS", "90"))
 # time overlaps one the number already holds (confirmed or waiting) is refused. `false`
 # turns the rule off; staff booking on someone's behalf may override it case by case.
 OPENDAY_REFUSE_OVERLAPPING = env_bool("OPENDAY_REFUSE_OVERLAPPING", True)
+# A group (a class, a delegation) booked with an invitation code or by staff may be larger
+# than an activity's party size, up to this many people, each named.
+OPENDAY_GROUP_MAX_SIZE = int(os.environ.get("OPENDAY_GROUP_MAX_SIZE", "60"))
 # Once a booking finds an activity without places or waiting list, later attempts are
 # refused from the cache for this many whole seconds (0: never); anything that frees a
 # place ends it at once in every process that shares the cache (openday.registrations.sold_out).

@@ -34,6 +34,12 @@ def _media_and_mail(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _no_quiet_hours(settings):
+    """Messages go out whatever the hour the suite runs; tests of the quiet hours set them."""
+    settings.OPENDAY_QUIET_HOURS_START = settings.OPENDAY_QUIET_HOURS_END = 0
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache(settings):
     """Each test starts with an empty cache (rate-limit counters, cached pages), and public
     pages are rendered afresh unless a test turns the page cache on."""

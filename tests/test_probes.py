@@ -23,10 +23,10 @@ def test_readyz_reports_each_dependency(client):
 
 @pytest.mark.django_db
 def test_readyz_counts_the_queued_tasks(client, settings):
-    from openday.registrations.notifications import send_registration_email
+    from openday.notifications.delivery import deliver_notifications
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    send_registration_email.using(backend="default").enqueue(1, "confirmed")
+    deliver_notifications.using(backend="default").enqueue([1])
     queue = client.get("/readyz").json()["task_queue"]
     assert (queue["backend"], queue["ready"], queue["running"]) == ("database", 1, 0)
 

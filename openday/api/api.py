@@ -390,6 +390,7 @@ FIELD_OF_REFUSAL = {
     "invalid_code": "invitation_code",
     "invalid_party_size": "party_size",
     "invalid_name": "name",
+    "invalid_participants": "participants",
 }
 
 
@@ -464,6 +465,7 @@ def create_registration(
             needs=payload.needs,
             needs_note=payload.needs_note,
             idempotency_key=idempotency_key,
+            participants=[member.model_dump() for member in payload.participants],
         )
     except SubEvent.DoesNotExist as error:
         raise Http404 from error
@@ -479,6 +481,7 @@ def create_registration(
         services.InvalidInvitationCode,
         services.InvalidPartySize,
         services.InvalidName,
+        services.InvalidParticipants,
     ) as error:
         # Refusals about one field of the input: reported like any other invalid field.
         return Status(422, _invalid({FIELD_OF_REFUSAL[error.code]: [str(error.message)]}))

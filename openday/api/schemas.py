@@ -102,11 +102,25 @@ class SubEventOut(Schema):
     url: str
 
 
+class ParticipantIn(Schema):
+    name: str = Field(max_length=100)
+    phone: str = Field("", max_length=32, description="Optional mobile number.")
+
+
 class RegistrationIn(Schema):
     name: str = Field(max_length=100)
     phone: str = Field(max_length=32, description="Mainland mobile number, any spelling.")
     email: str = Field("", max_length=254)
-    party_size: int = Field(1, ge=1, le=20)
+    party_size: int = Field(
+        1,
+        ge=1,
+        le=200,
+        description=(
+            "People coming, the person booking included. Beyond the activity's "
+            "`max_party_size` only for a group booked with an invitation code, naming "
+            "every other member in `participants`."
+        ),
+    )
     invitation_code: str = Field("", max_length=32)
     consent: bool = Field(description="Must be true: consent to the use of personal data.")
     needs: list[Literal["wheelchair", "sign_language", "large_print", "other"]] = Field(
@@ -115,6 +129,11 @@ class RegistrationIn(Schema):
         description="Accessibility needs, optional.",
     )
     needs_note: str = Field("", max_length=200, description="Other needs, in a few words.")
+    participants: list[ParticipantIn] = Field(
+        default_factory=list,
+        max_length=199,
+        description="The other members of a group, one each (party_size is 1 + their number).",
+    )
     verification_code: str = Field(
         "",
         max_length=20,

@@ -169,19 +169,6 @@ class SubEventQuerySet(ProgrammeQuerySet):
     def upcoming(self):
         return self.filter(ends_at__gte=timezone.now())
 
-    def registration_open(self):
-        """The activities `SubEvent.registration_open` says are open, as a query: the same
-        conditions (a test keeps the two equal)."""
-        now = timezone.now()
-        return self.filter(
-            Q(registration_opens_at__isnull=True) | Q(registration_opens_at__lte=now),
-            Q(registration_closes_at__isnull=True) | Q(registration_closes_at__gt=now),
-            registration_required=True,
-            is_cancelled=False,
-            is_published=True,
-            starts_at__gt=now,
-        )
-
     def with_places_left(self):
         """Annotate `confirmed_places`, `reserved_places` and `places_left`.
 

@@ -9,10 +9,12 @@ phone: one COUNT query more, and only one page of rows fetched and rendered.
 """
 
 import datetime as dt
+import hashlib
 from itertools import groupby
 
 from django import forms
 from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch
 from django.http import HttpResponse
@@ -22,6 +24,8 @@ from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
+
+from openday.core.share_card import share_card_png
 
 from . import ics
 from .models import (
@@ -61,11 +65,14 @@ class ProgrammeFilterForm(forms.Form):
 
     def __init__(self, *args, event: Event, **kwargs):
         super().__init__(*args, **kwargs)
-        days = []
-        day = event.starts_on
-        while day <= event.ends_on:
-            days.append((day.isoformat(), _date_label(day)))
-            day += dt.timedelta(days=1)
+        # Only the days something happens on (in local time): a day with nothing would
+        # lead to an empty list. One query, however many activities.
+        starts = (
+            SubEvent.objects.published()
+            .filter(event=event)
+            .datetimes("starts_at", "day", tzinfo=timezone.get_current_timezone())
+        )
+        days = [(start.date().isoformat(), _date_label(start.date())) for start in starts]
         self.fields["day"].choices = [("", _("All days")), *days]
         # Plain (slug, name) lists: one query each, and the template can loop over them.
         self.fields["district"].choices = [
@@ -208,6 +215,9 @@ def event_detail(request, slug):
     context["invited_groups"] = InvitedGroup.objects.filter(
         invitations__sub_event__event=event, invitations__sub_event__is_published=True
     ).distinct()
+    context["calendar_districts"] = District.objects.filter(
+        sub_events__event=event, sub_events__is_published=True
+    ).distinct()
     return render(request, "events/event_detail.html", context)
 
 
@@ -271,6 +281,19 @@ def event_calendar(request, slug):
 
 @require_safe
 @programme_conditional
+def district_calendar(request, slug, district_slug):
+    """One district's activities of an open day, for a calendar app to subscribe to."""
+    event = get_object_or_404(Event.objects.published(), slug=slug)
+    district = get_object_or_404(District, slug=district_slug)
+    sub_events = SubEvent.objects.published().filter(event=event, district=district).for_listing()
+    return _ics_response(
+        ics.calendar_for(f"{event.title} · {district.name}", sub_events),
+        f"{event.slug}-{district.slug}.ics",
+    )
+
+
+@require_safe
+@programme_conditional
 def subevent_calendar(request, event_slug, pk):
     sub_event = get_object_or_404(
         SubEvent.objects.published().for_listing(), pk=pk, event__slug=event_slug
@@ -278,3 +301,63 @@ def subevent_calendar(request, event_slug, pk):
     return _ics_response(
         ics.calendar_for(sub_event.title, [sub_event]), f"{event_slug}-{sub_event.pk}.ics"
     )
+
+
+# --- share images (og:image) ---------------------------------------------------------
+
+
+def _png_response(request, png: bytes) -> HttpResponse:
+    response = HttpResponse(png, content_type="image/png")
+    # Chat apps fetch the card once per link; a changed title gives a new address.
+    response["Cache-Control"] = f"public, max-age={SHARE_IMAGE_SECONDS}"
+    return response
+
+
+SHARE_IMAGE_SECONDS = 24 * 60 * 60
+
+
+def _share_card(*, title: str, when: str, subtitle: str, label: str) -> bytes:
+    """Drawn once per text and language, then kept in the cache: drawing takes a fraction
+    of a second, and every chat that shows the link asks for it."""
+    key = (
+        "share-card:"
+        + hashlib.sha256("\x1f".join((title, when, subtitle, label)).encode()).hexdigest()
+    )
+    png = cache.get(key)
+    if png is None:
+        png = share_card_png(title=title, when=when, subtitle=subtitle, label=label)
+        cache.set(key, png, SHARE_IMAGE_SECONDS)
+    return png
+
+
+@require_safe
+def event_share_image(request, slug):
+    event = get_object_or_404(Event.objects.published(), slug=slug)
+    when = date_format(event.starts_on, "DATE_FORMAT")
+    if event.ends_on != event.starts_on:
+        when = f"{when} – {date_format(event.ends_on, 'DATE_FORMAT')}"
+    png = _share_card(
+        title=event.title, when=when, subtitle=event.theme or event.organiser, label=event.organiser
+    )
+    return _png_response(request, png)
+
+
+@require_safe
+def subevent_share_image(request, event_slug, pk):
+    sub_event = get_object_or_404(
+        SubEvent.objects.published().select_related("event", "venue", "district"),
+        pk=pk,
+        event__slug=event_slug,
+    )
+    starts = timezone.localtime(sub_event.starts_at)
+    when = "{} {} {}–{}".format(
+        date_format(starts, "DATE_FORMAT"),
+        date_format(starts, "D"),
+        date_format(starts, "H:i"),
+        date_format(timezone.localtime(sub_event.ends_at), "H:i"),
+    )
+    place = sub_event.venue.name
+    if sub_event.district:
+        place = f"{sub_event.district.name} · {place}"
+    png = _share_card(title=sub_event.title, when=when, subtitle=place, label=sub_event.event.title)
+    return _png_response(request, png)

@@ -18,7 +18,7 @@ from openday.staff.models import PhoneDisclosure
 from .forms import PhotoUploadForm
 from .models import Feedback, Photo
 from .photos import PhotoRejected, photos_create
-from .services import feedback_record_reply
+from .services import feedback_record_reply, feedback_reply_published
 
 
 class FeedbackAdminForm(forms.ModelForm):
@@ -192,10 +192,13 @@ class FeedbackAdmin(PhoneLookupGuard, DistrictScopedAdmin):
         previous = form.initial.get("public_reply", "") if change else ""
         feedback_record_reply(feedback=obj, previous_reply=previous or "")
         super().save_model(request, obj, form, change)
+        feedback_reply_published(feedback=obj)
 
     @admin.action(description=_("Publish on “What we heard” (answered only)"))
     def publish(self, request, queryset):
         count = queryset.answered().update(is_published=True)
+        for feedback in queryset.answered().filter(contact_consent=True).select_related("event"):
+            feedback_reply_published(feedback=feedback)
         skipped = queryset.filter(public_reply="").count()
         self.message_user(
             request,

@@ -38,8 +38,6 @@ class SuggestionForm(forms.Form):
         min_length=TEXT_MIN,
         max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 6, "maxlength": TEXT_MAX}),
-        help_text=_("At most %(max)s characters. Please leave out personal data of others.")
-        % {"max": TEXT_MAX},
     )
     rating = forms.TypedChoiceField(
         label=_("How satisfied are you overall? (optional)"),
@@ -68,6 +66,11 @@ class SuggestionForm(forms.Form):
 
     def __init__(self, *args, sub_event: SubEvent | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        # Filled in here, in the language of the request: formatted in the class body it
+        # would be translated once, at start-up.
+        self.fields["text"].help_text = _(
+            "At most %(max)s characters. Please leave out personal data of others."
+        ) % {"max": TEXT_MAX}
         if sub_event is not None:
             # The activity decides the district.
             del self.fields["district"]

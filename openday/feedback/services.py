@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from openday.core.refusals import Refusal
 from openday.events.models import District, Event, SubEvent
+from openday.notifications import services as notify
 from openday.registrations.models import Registration
 
 from .models import Feedback
@@ -106,3 +107,9 @@ def feedback_record_reply(*, feedback: Feedback, previous_reply: str) -> None:
     if not feedback.public_reply:
         feedback.replied_at = None
         feedback.is_published = False
+
+
+def feedback_reply_published(*, feedback: Feedback) -> None:
+    """A saved reply is on the "what we heard" page: its author hears of it once, if they
+    agreed to be contacted."""
+    notify.notify_suggestion_replied(feedback)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from openday.core.refusals import Refusal
 from openday.feedback.models import Feedback
 from openday.registrations import idempotency
-from openday.registrations.models import Registration
+from openday.registrations.models import Participant, Registration
 
 from .models import PhoneVerification
 
@@ -43,6 +43,7 @@ class PurgeResult:
 
 
 def _anonymise_registrations(queryset, now) -> int:
+    Participant.objects.filter(registration__in=queryset).delete()
     return queryset.update(
         name="", phone="", email="", needs="", needs_note="", anonymised_at=now, updated_at=now
     )

@@ -13,13 +13,14 @@ from django.utils.translation import ngettext, pgettext_lazy
 
 from openday.core.phone import mask_phone, normalise_phone
 from openday.events.models import SubEvent
+from openday.notifications.admin import NotificationInline
 from openday.staff import exports, scope
 from openday.staff import services as staff_services
 from openday.staff.admin_scope import DistrictScopedAdmin, PhoneLookupGuard, ScopedRelatedFilter
 from openday.staff.models import PhoneDisclosure
 
 from . import services
-from .models import NoShowPardon, Registration, RegistrationLog
+from .models import NoShowPardon, Participant, Registration, RegistrationLog
 
 
 class StaffRegistrationForm(forms.Form):
@@ -31,8 +32,19 @@ class StaffRegistrationForm(forms.Form):
     # Any spelling ("139 0000 1111", "+86…"): longer than the 11 digits stored.
     phone = forms.CharField(label=_("mobile phone"), max_length=30)
     email = forms.EmailField(label=_("e-mail"), required=False)
-    party_size = forms.IntegerField(label=_("party size"), min_value=1, max_value=20, initial=1)
+    party_size = forms.IntegerField(label=_("party size"), min_value=1, max_value=200, initial=1)
     invitation_code = forms.CharField(label=_("invitation code"), max_length=40, required=False)
+    participants = forms.CharField(
+        label=_("group members"),
+        required=False,
+        max_length=6000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "For a group larger than the activity's party size (a class, a delegation): the"
+            " others, one per line, name and optional mobile number. The party size is then"
+            " counted from this list."
+        ),
+    )
     allow_overlap = forms.BooleanField(
         label=_("Book even if this number holds a place at the same time"),
         required=False,
@@ -57,6 +69,19 @@ class StaffRegistrationForm(forms.Form):
     def clean_phone(self):
         return normalise_phone(self.cleaned_data["phone"])
 
+    def clean_participants(self):
+        try:
+            return services.normalise_participants(self.cleaned_data["participants"])
+        except services.InvalidParticipants as error:
+            raise ValidationError(error.message, code=error.code) from error
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("participants"):
+            cleaned["party_size"] = len(cleaned["participants"]) + 1
+            self.errors.pop("party_size", None)
+        return cleaned
+
     def add_booking_error(self, error: services.BookingError) -> None:
         field = BOOKING_ERROR_FIELDS.get(error.code)
         self.add_error(field, ValidationError(str(error.message), code=error.code))
@@ -68,8 +93,34 @@ BOOKING_ERROR_FIELDS = {
     "duplicate": "phone",
     "invalid_code": "invitation_code",
     "invalid_party_size": "party_size",
+    "invalid_participants": "participants",
     "overlap": "phone",
 }
+
+
+class MembersInline(admin.TabularInline):
+    """The members of a group booked under this registration: read-only here (their
+    leader corrects names on the manage page; the booking service owns the count)."""
+
+    model = Participant
+    extra = 0
+    can_delete = False
+    fields = ["position", "name", "masked_phone"]
+    readonly_fields = fields
+    verbose_name_plural = _("group members")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("registrations.view_registration")
+
+    @admin.display(description=_("mobile phone"))
+    def masked_phone(self, member):
+        return member.masked_phone
 
 
 class HistoryInline(admin.TabularInline):
@@ -198,7 +249,7 @@ class RegistrationAdmin(PhoneLookupGuard, DistrictScopedAdmin):
     list_select_related = ["sub_event", "invitation__group"]
     search_fields = ["reference", "name", "phone"]
     date_hierarchy = "created_at"
-    inlines = [HistoryInline]
+    inlines = [MembersInline, HistoryInline, NotificationInline]
     actions = [
         "cancel_registrations",
         "check_in_registrations",
@@ -313,6 +364,7 @@ class RegistrationAdmin(PhoneLookupGuard, DistrictScopedAdmin):
                     source=Registration.Source.STAFF,
                     created_by=request.user,
                     allow_overlap=data["allow_overlap"],
+                    participants=data["participants"],
                 )
             except services.BookingError as error:
                 form.add_booking_error(error)
@@ -399,8 +451,8 @@ class RegistrationAdmin(PhoneLookupGuard, DistrictScopedAdmin):
         self.message_user(
             request,
             ngettext(
-                "Confirmation resent to %(count)d registration with an e-mail address.",
-                "Confirmation resent to %(count)d registrations with an e-mail address.",
+                "A new manage link is sent to %(count)d registration.",
+                "A new manage link is sent to %(count)d registrations.",
                 sent,
             )
             % {"count": sent},

@@ -19,11 +19,13 @@ from .services import (
     DuplicateRegistration,
     InvalidInvitationCode,
     InvalidName,
+    InvalidParticipants,
     InvalidPartySize,
     NoShowSuspended,
     OverlappingRegistration,
     normalise_invitation_code,
     normalise_name,
+    normalise_participants,
 )
 
 
@@ -68,6 +70,18 @@ class RegistrationForm(forms.Form):
         required=False,
         help_text=_("Only if your group received one; it books a reserved place."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+    participants = forms.CharField(
+        label=_("The others in your group"),
+        required=False,
+        max_length=6000,
+        help_text=_(
+            "For a group booked with an invitation code (a class, a delegation): one person"
+            " per line, the name and, if you like, a mobile number. The number of people is"
+            " then counted from this list, you included."
+        ),
+        error_messages={"max_length": _("The list of names is too long.")},
+        widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "off"}),
     )
     needs = forms.MultipleChoiceField(
         label=_("Accessibility needs (optional)"),
@@ -125,6 +139,21 @@ class RegistrationForm(forms.Form):
     def clean_invitation_code(self) -> str:
         return normalise_invitation_code(self.cleaned_data["invitation_code"])
 
+    def clean_participants(self):
+        try:
+            return normalise_participants(self.cleaned_data["participants"])
+        except InvalidParticipants as error:
+            raise ValidationError(error.message, code=error.code) from error
+
+    def clean(self):
+        cleaned = super().clean()
+        members = cleaned.get("participants")
+        if members:
+            # A group lists its members: the list, not the drop-down, says how many come.
+            cleaned["party_size"] = len(members) + 1
+            self.errors.pop("party_size", None)
+        return cleaned
+
     def clean_form_token(self) -> str:
         token = self.cleaned_data.get("form_token", "")
         # Anything but what new_form_token() makes is ignored rather than refused.
@@ -154,7 +183,10 @@ class RegistrationForm(forms.Form):
             self.add_error("phone", ValidationError(str(error.message), code=error.code))
         elif isinstance(error, InvalidName):
             self.add_error("name", ValidationError(error.message, code=error.code))
+        elif isinstance(error, InvalidParticipants):
+            self.add_error("participants", ValidationError(error.message, code=error.code))
         elif isinstance(error, InvalidPartySize):
-            self.add_error("party_size", ValidationError(error.message, code=error.code))
+            field = "participants" if self.cleaned_data.get("participants") else "party_size"
+            self.add_error(field, ValidationError(error.message, code=error.code))
         else:
             self.add_error(None, ValidationError(error.message, code=error.code))

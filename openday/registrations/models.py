@@ -205,6 +205,24 @@ class Registration(models.Model):
         return self.status != self.Status.CANCELLED
 
     @property
+    def ticket_state(self) -> str:
+        """What the ticket says now, in the order a person needs to hear it: the organiser
+        cancelled the activity, the registration is cancelled, the person came, the
+        activity is over, they wait for a place, or the ticket is valid (the only state
+        in which it shows a code to scan)."""
+        if self.sub_event.is_cancelled:
+            return "activity_cancelled"
+        if self.status == self.Status.CANCELLED:
+            return "cancelled"
+        if self.checked_in_at is not None:
+            return "checked_in"
+        if self.sub_event.is_past:
+            return "over"
+        if self.status == self.Status.WAITLISTED:
+            return "waitlisted"
+        return "valid"
+
+    @property
     def checkin_code(self) -> str:
         """What the ticket's QR code carries: the reference, signed with the site's key.
         No personal data and not the manage token."""
@@ -216,6 +234,39 @@ class Registration(models.Model):
             return signing.Signer(salt=CHECKIN_SALT).unsign(code.strip())
         except signing.BadSignature:
             return None
+
+
+class Participant(models.Model):
+    """A member of a group booked under one registration (a class under its teacher, a
+    delegation under its leader): named for the door list, with a phone when given. The
+    registration's `party_size` counts the leader and these."""
+
+    registration = models.ForeignKey(
+        Registration,
+        verbose_name=_("registration"),
+        on_delete=models.CASCADE,
+        related_name="participants",
+    )
+    position = models.PositiveSmallIntegerField(_("number"))
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=100)
+    phone = models.CharField(_("mobile phone"), max_length=11, blank=True)
+
+    class Meta:
+        verbose_name = _("group member")
+        verbose_name_plural = _("group members")
+        ordering = ["registration", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration", "position"], name="participant_position_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone) if self.phone else ""
 
 
 class NoShowPardon(models.Model):
@@ -255,6 +306,7 @@ class RegistrationLog(models.Model):
         PROMOTED = "promoted", _("moved up from the waiting list")
         CHECKED_IN = "checked_in", _("checked in")
         LINK_RESENT = "link_resent", _("confirmation resent with a new link")
+        RENAMED = "renamed", _("group members' names changed")
 
     class Actor(models.TextChoices):
         PERSON = "person", _("the registrant")

@@ -24,19 +24,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F, Max, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
+from django_tasks import task
 
 from openday.core.phone import normalise_phone, phone_digest
 from openday.core.refusals import Refusal
 from openday.events.models import Invitation, SubEvent
+from openday.notifications import services as notify
 
-from . import idempotency, manage_link, notifications, sold_out
+from . import idempotency, manage_link, sold_out
 from .models import (
     NoShowPardon,
+    Participant,
     PhoneLock,
     Registration,
     RegistrationLog,
@@ -195,6 +198,16 @@ class InvalidName(BookingError):
     message = _("Enter your name.")
 
 
+class InvalidParticipants(BookingError):
+    code = "invalid_participants"
+    message = _("Enter the name of every other member of the group, one per line.")
+
+
+class ParticipantsLocked(BookingError):
+    code = "closed"
+    message = _("The names of a group can be changed until the day before the activity.")
+
+
 class BookingRefused(BookingError):
     """The one public answer, until a phone number is verified, for every refusal whose
     reason could depend on the number (`public_refusal`)."""
@@ -241,6 +254,72 @@ def normalise_name(value: str) -> str:
     (full-width letters, digits and spaces become ordinary ones), runs of white space made
     one space, nothing around it. Every surface cleans names through this function."""
     return " ".join(unicodedata.normalize("NFKC", value or "").split())
+
+
+PHONE_CHARACTERS = set("0123456789+-()")
+
+
+@dataclass(frozen=True)
+class Member:
+    """Someone booked under a group's leader."""
+
+    name: str
+    phone: str = ""
+
+
+def normalise_participants(items) -> list[Member]:
+    """The members of a group as stored, from what a surface has: `Member`s, mappings
+    with `name` and optional `phone` (the API, the guest list), or lines of text, each a
+    name with an optional phone number after it (the forms). Blank lines are skipped.
+    Raises `InvalidParticipants` naming the first member that cannot be taken."""
+    if isinstance(items, str):
+        items = items.splitlines()
+    members = []
+    for number, item in enumerate(items, start=1):
+        if isinstance(item, Member):
+            name, phone = item.name, item.phone
+        elif isinstance(item, str):
+            # "张三 138 0013 8000": the words of digits after the name are its phone.
+            words = normalise_name(item).split(" ")
+            cut = len(words)
+            while cut > 1 and set(words[cut - 1]) <= PHONE_CHARACTERS:
+                cut -= 1
+            name, phone = " ".join(words[:cut]), " ".join(words[cut:])
+        else:
+            name, phone = item.get("name", ""), item.get("phone") or ""
+        name = normalise_name(name)
+        if not name and not phone:
+            continue
+        if not name or len(name) > NAME_MAX_LENGTH:
+            raise InvalidParticipants(
+                _("Member %(number)d of the group needs a name of at most 100 characters.")
+                % {"number": number}
+            )
+        if phone:
+            try:
+                phone = normalise_phone(phone)
+            except ValidationError as error:
+                raise InvalidParticipants(
+                    _("Member %(number)d of the group: %(problem)s")
+                    % {"number": number, "problem": " ".join(error.messages)}
+                ) from error
+        members.append(Member(name=name, phone=phone))
+    return members
+
+
+def _check_party_size(
+    sub_event: SubEvent, party_size: int, *, members: int, group_allowed: bool
+) -> None:
+    """A party fits the activity's party size. A group beyond it (booked with an
+    invitation code or by staff, up to OPENDAY_GROUP_MAX_SIZE) names every member."""
+    if party_size < 1 or (members and members != party_size - 1):
+        raise InvalidPartySize()
+    if party_size <= sub_event.max_party_size:
+        return
+    if not group_allowed or party_size > settings.OPENDAY_GROUP_MAX_SIZE:
+        raise InvalidPartySize()
+    if members != party_size - 1:
+        raise InvalidParticipants()
 
 
 def normalise_invitation_code(value: str) -> str:
@@ -340,6 +419,19 @@ def _lock_sub_events(*sub_event_ids: int) -> dict[int, SubEvent]:
     ids = sorted(set(sub_event_ids))
     list(SubEvent.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
     return {pk: _sub_event_with_places(pk) for pk in ids}
+
+
+def _released_places_unclaimed(sub_event: SubEvent) -> bool:
+    """Unused invitation places were released and may not have reached the waiting list
+    yet (no worker has run since): they go to the people waiting, not to whoever books
+    next. The caller holds the lock."""
+    release = sub_event.invitations_release_at
+    return (
+        sub_event.waitlist_enabled
+        and release is not None
+        and release <= timezone.now()
+        and sub_event.places_left > 0
+    )
 
 
 def _status_or_sold_out(
@@ -519,6 +611,7 @@ def registration_create(
     needs: Sequence[str] = (),
     needs_note: str = "",
     idempotency_key: str = "",
+    participants=(),
 ) -> Booking:
     """Book `party_size` places on a sub-event, or put the party on its waiting list.
 
@@ -559,8 +652,9 @@ def registration_create(
     # booked, the request is answered without queueing: in a rush, most are.
     sub_event = _sub_event_with_places(sub_event_id)
     _check_window(sub_event, staff=staff)
-    if not 1 <= party_size <= sub_event.max_party_size:
-        raise InvalidPartySize()
+    members = normalise_participants(participants)
+    group_allowed = staff or bool(invitation_code)
+    _check_party_size(sub_event, party_size, members=len(members), group_allowed=group_allowed)
     if invitation_code:
         # A wrong code is refused before it can queue for the lock, and before anything
         # about the number is looked up (`public_refusal`).
@@ -585,9 +679,13 @@ def registration_create(
         if no_overlap:
             _lock_phone(phone)
         sub_event = _lock_sub_event(sub_event_id)
+        if not invitation_code and _released_places_unclaimed(sub_event):
+            promote_waitlist(sub_event=sub_event)
+            sub_event = _sub_event_with_places(sub_event_id)
         # Everything again on the locked row; a duplicate that slipped in meanwhile meets
         # the unique constraint in `_save_new`.
         _check_window(sub_event, staff=staff)
+        _check_party_size(sub_event, party_size, members=len(members), group_allowed=group_allowed)
         if no_overlap:
             _check_no_overlap(sub_event, phone)
         invitation = _invitation_for(sub_event, invitation_code) if invitation_code else None
@@ -617,6 +715,10 @@ def registration_create(
         )
         token = manage_link.issue(registration)
         _save_new(registration)
+        Participant.objects.bulk_create(
+            Participant(registration=registration, position=number, **vars(member))
+            for number, member in enumerate(members, start=1)
+        )
         _record(
             registration,
             RegistrationLog.Action.CREATED,
@@ -629,6 +731,7 @@ def registration_create(
         )
         if idempotency_key:
             idempotency.remember(key=idempotency_key, registration=registration)
+        notify.notify_booked(registration)
         booking = Booking(registration=registration, token=token)
         transaction.on_commit(lambda: _after_booking(booking))
     return booking
@@ -636,7 +739,6 @@ def registration_create(
 
 def _after_booking(booking: Booking) -> None:
     registration = booking.registration
-    notifications.registration_created(booking)
     sold_out.remember_booked(registration.sub_event_id, registration.phone)
 
 
@@ -664,10 +766,8 @@ def _check_not_registered(sub_event_id: int, phone: str) -> None:
 
 def _status_for(sub_event: SubEvent, *, party_size: int, invitation) -> str:
     """The status a new party would get on `sub_event` (annotated with places), or the
-    refusal. `invitation=False` checks only what holds for any invitation: the window and
-    the party size."""
-    if not 1 <= party_size <= sub_event.max_party_size:
-        raise InvalidPartySize()
+    refusal (the caller has checked the party size). `invitation=False` checks only what
+    holds for any invitation."""
     if invitation is False:
         return Registration.Status.CONFIRMED
     if invitation is not None:
@@ -748,8 +848,8 @@ def registration_cancel(*, registration: Registration, by_staff=None) -> list[Re
             by_person=True,
             was=Registration.Status.CONFIRMED if freed else Registration.Status.WAITLISTED,
         )
+        notify.notify_cancelled(current)
         promoted = promote_waitlist(sub_event=sub_event, by_staff=by_staff) if freed else []
-        transaction.on_commit(lambda: notifications.registration_cancelled(current))
         if freed:
             transaction.on_commit(lambda: sold_out.clear(current.sub_event_id), robust=True)
     registration.refresh_from_db()
@@ -788,9 +888,7 @@ def promote_waitlist(*, sub_event: SubEvent, by_staff=None) -> list[Registration
     # Recorded as the system's doing unless a staff member's change opened the places.
     _record_many(promoted, RegistrationLog.Action.PROMOTED, by_staff=by_staff)
     for registration in promoted:
-        transaction.on_commit(
-            lambda registration=registration: notifications.registration_promoted(registration)
-        )
+        notify.notify_promoted(registration)
     return promoted
 
 
@@ -979,19 +1077,118 @@ def registration_move(
 
 
 def registration_resend_link(*, registration: Registration, by_staff=None) -> bool:
-    """Send the confirmation again, with a new manage link: only the token's hash is kept,
-    so the old link stops working. False (and nothing changes) for a cancelled
-    registration or one without an e-mail address."""
+    """Send the manage link again (by text message, and by e-mail when there is an
+    address), a new one: the old link stops working. False (and nothing changes) for a
+    cancelled registration or one without a number or address left."""
     with transaction.atomic():
         current = Registration.objects.select_for_update().get(pk=registration.pk)
-        if not current.is_active or not current.email:
+        if not current.is_active or not (current.phone or current.email):
             return False
         manage_link.issue(current)
         current.save(update_fields=["manage_salt", "manage_token_hash", "updated_at"])
         _record(current, RegistrationLog.Action.LINK_RESENT, by_staff=by_staff)
-        transaction.on_commit(lambda: notifications.registration_link_resent(current))
+        notify.notify_manage_link(current)
     registration.refresh_from_db()
     return True
+
+
+def participants_editable_until(sub_event: SubEvent) -> dt.datetime:
+    """A group's names can change until the activity's day begins (local time): door
+    lists and name cards are printed the day before."""
+    start = timezone.localtime(sub_event.starts_at)
+    return start.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def registration_participants_rename(
+    *, registration: Registration, names: Sequence[str], by_staff=None
+) -> Registration:
+    """A group's leader (or staff) corrects the names of its members, one name for each
+    member in the order they were booked; the count and phones stay. The leader may until
+    `participants_editable_until`, staff until the activity starts."""
+    with transaction.atomic():
+        current = (
+            Registration.objects.select_for_update()
+            .select_related("sub_event")
+            .get(pk=registration.pk)
+        )
+        if not current.is_active:
+            raise RegistrationNotActive()
+        deadline = (
+            current.sub_event.starts_at
+            if by_staff is not None
+            else participants_editable_until(current.sub_event)
+        )
+        if timezone.now() >= deadline:
+            raise ParticipantsLocked()
+        members = list(current.participants.order_by("position"))
+        cleaned = [normalise_name(name) for name in names]
+        if len(cleaned) != len(members) or not all(
+            0 < len(name) <= NAME_MAX_LENGTH for name in cleaned
+        ):
+            raise InvalidParticipants()
+        changed = []
+        for member, name in zip(members, cleaned, strict=True):
+            if member.name != name:
+                member.name = name
+                changed.append(member)
+        if changed:
+            Participant.objects.bulk_update(changed, ["name"])
+            _record(
+                current,
+                RegistrationLog.Action.RENAMED,
+                by_staff=by_staff,
+                by_person=by_staff is None,
+                members=len(changed),
+            )
+    return current
+
+
+@lock_timeouts_as_busy
+def sub_event_cancel(*, sub_event_id: int, reason: str = "", by_staff=None) -> list[Registration]:
+    """The organisers cancel an activity: it is marked cancelled and every active
+    registration of it ends (cancelled, as the ticket, the manage page, the API and the
+    exports show), each registrant told once. Returns the registrations it ended;
+    cancelling again ends nothing more. The admin calls this after saving the tick on
+    "cancelled", and its action on a selection of activities."""
+    with transaction.atomic():
+        sub_event = _lock_sub_event(sub_event_id)
+        now = timezone.now()
+        if not sub_event.is_cancelled or (reason and reason != sub_event.cancellation_reason):
+            sub_event.is_cancelled = True
+            sub_event.cancellation_reason = reason or sub_event.cancellation_reason
+            sub_event.save(update_fields=["is_cancelled", "cancellation_reason", "updated_at"])
+        ended = list(
+            Registration.objects.active()
+            .filter(sub_event_id=sub_event_id)
+            .select_for_update()
+            .order_by("pk")
+        )
+        for registration in ended:
+            registration.status = Registration.Status.CANCELLED
+            registration.cancelled_at = now
+            registration.updated_at = now
+        Registration.objects.bulk_update(
+            ended, ["status", "cancelled_at", "updated_at"], batch_size=500
+        )
+        _record_many(
+            ended, RegistrationLog.Action.CANCELLED, by_staff=by_staff, activity_cancelled=True
+        )
+        notify.notify_activity_cancelled(sub_event, ended)
+    return ended
+
+
+def sub_event_changed(*, sub_event_id: int) -> int:
+    """Staff changed an activity's time or venue: every active registrant is told, once
+    per change. Returns how many registrations were told."""
+    with transaction.atomic():
+        sub_event = SubEvent.objects.select_related("venue").get(pk=sub_event_id)
+        if sub_event.is_cancelled or sub_event.ends_at <= timezone.now():
+            return 0
+        registrations = list(
+            Registration.objects.active().filter(sub_event_id=sub_event_id).order_by("pk")
+        )
+        notify.notify_activity_changed(sub_event, registrations)
+    return len(registrations)
 
 
 def sub_event_capacity_check(*, sub_event_id: int, capacity: int) -> None:
@@ -1016,17 +1213,44 @@ def sub_event_capacity_check(*, sub_event_id: int, capacity: int) -> None:
         raise CapacityBelowConfirmed(sub_event.confirmed_places)
 
 
+def sub_event_places_opened(*, sub_event_id: int, by_staff=None) -> None:
+    """Places may have opened on an activity: no sold-out mark read before counts, and the
+    waiting list moves into them now."""
+    sold_out.clear(sub_event_id)
+    try:
+        sub_event_promote_waitlist(sub_event_id=sub_event_id, by_staff=by_staff)
+    except BookingError as error:
+        # Busy: the scheduled `promote_waitlists` fills the places a minute later.
+        logger.warning("waiting list of sub-event %s not promoted: %s", sub_event_id, error)
+
+
+@task()
+def release_invitation_places(sub_event_id: int) -> None:
+    """Run when an activity's unused invitation places are released (`run_after`)."""
+    sub_event_places_opened(sub_event_id=sub_event_id)
+
+
+def _schedule_release(sub_event_id: int) -> None:
+    """Have the task worker promote the waiting list the moment unused invitation places
+    are released. Without a worker that can wait (the immediate backend), the next booking
+    on the activity (`_released_places_unclaimed`) or `promote_waitlists` does it."""
+    release = (
+        SubEvent.objects.filter(pk=sub_event_id).values_list("invitations_release_at", flat=True)
+    ).first()
+    if release is None or release <= timezone.now():
+        return
+    try:
+        if release_invitation_places.get_backend().supports_defer:
+            release_invitation_places.using(run_after=release).enqueue(sub_event_id)
+    except Exception:
+        logger.exception("release of invitation places of sub-event %s not scheduled", sub_event_id)
+
+
 def sub_event_places_changed(*, sub_event_id: int, by_staff=None) -> None:
     """Staff changed what an activity offers (capacity, invitation seats, the release time
     of unused invitation places): once that change commits, the waiting list moves into
-    whatever places opened, at once, and no sold-out mark read before it counts."""
-
-    def promote():
-        sold_out.clear(sub_event_id)
-        try:
-            sub_event_promote_waitlist(sub_event_id=sub_event_id, by_staff=by_staff)
-        except BookingError as error:
-            # Busy: the scheduled `promote_waitlists` fills the places a minute later.
-            logger.warning("waiting list of sub-event %s not promoted: %s", sub_event_id, error)
-
-    transaction.on_commit(promote)
+    whatever places opened, at once, and again when unused invitation places are released."""
+    transaction.on_commit(
+        lambda: sub_event_places_opened(sub_event_id=sub_event_id, by_staff=by_staff)
+    )
+    transaction.on_commit(lambda: _schedule_release(sub_event_id))

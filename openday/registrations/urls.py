@@ -8,6 +8,8 @@ app_name = "registrations"
 urlpatterns = [
     path("<str:token>/", views.manage, name="manage"),
     path("<str:token>/cancel/", views.cancel, name="cancel"),
+    path("<str:token>/group/", views.group_names, name="group"),
     path("<str:token>/delete/", views.erase, name="erase"),
+    path("<str:token>/reminders/", views.reminders, name="reminders"),
     path("<str:token>/calendar.ics", views.calendar_file, name="calendar"),
 ]

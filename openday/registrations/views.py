@@ -13,6 +13,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -23,6 +24,7 @@ from openday.core import ratelimit
 from openday.core.network import client_network
 from openday.events import ics
 from openday.events.models import Notice, SubEvent
+from openday.notifications import services as notify
 from openday.privacy import retention, verification
 from openday.privacy.consent import consent_text_current
 
@@ -80,6 +82,7 @@ PENDING_FIELDS = (
     "email",
     "party_size",
     "invitation_code",
+    "participants",
     "needs_note",
     "form_token",
 )
@@ -94,6 +97,9 @@ def _too_many(request, wait: int) -> HttpResponse:
 def _pending_dump(form: RegistrationForm, verification_id: str) -> str:
     data = {field: form.cleaned_data[field] for field in PENDING_FIELDS}
     data["needs"] = form.cleaned_data["needs"]
+    data["participants"] = "\n".join(
+        f"{member.name} {member.phone}".strip() for member in form.cleaned_data["participants"]
+    )
     data["verification_id"] = verification_id
     return signing.dumps(data, salt=PENDING_SALT, compress=True)
 
@@ -135,6 +141,7 @@ def _book(request, sub_event: SubEvent, form: RegistrationForm):
             needs=form.cleaned_data["needs"],
             needs_note=form.cleaned_data["needs_note"],
             idempotency_key=_form_key(form_token),
+            participants=form.cleaned_data["participants"],
         )
     except services.BookingError as error:
         # The same page submitted twice: the first submit may have booked while this one
@@ -295,7 +302,7 @@ def _limit_manage(view):
 def _registration_or_404(token: str) -> Registration:
     registration = (
         manage_link.lookup(token)
-        .select_related("sub_event__event", "sub_event__venue__district")
+        .select_related("sub_event__event", "sub_event__venue__district", "reminder_opt_out")
         .first()
     )
     if registration is None or registration.anonymised_at is not None:
@@ -317,7 +324,8 @@ def _qr_svg(registration: Registration) -> str:
 @require_safe
 def manage(request, token):
     registration = _registration_or_404(token)
-    confirmed = registration.status == Registration.Status.CONFIRMED
+    # A code to scan only while it can still let someone in.
+    ticket_state = registration.ticket_state
     return _private(
         render(
             request,
@@ -327,10 +335,21 @@ def manage(request, token):
                 "sub_event": registration.sub_event,
                 "token": token,
                 "manage_link": request.build_absolute_uri(),
-                "qr_svg": _qr_svg(registration) if confirmed else "",
+                "ticket_state": ticket_state,
+                "qr_svg": _qr_svg(registration) if ticket_state == "valid" else "",
                 "can_cancel": services.registration_cancellable(registration),
                 "can_erase": retention.registration_can_be_erased(registration),
                 "waitlist_position": services.waitlist_position(registration),
+                # Only a party of several can have named members.
+                "participants": list(registration.participants.all())
+                if registration.party_size > 1
+                else [],
+                "names_editable_until": services.participants_editable_until(
+                    registration.sub_event
+                ),
+                "names_editable": registration.is_active
+                and timezone.now() < services.participants_editable_until(registration.sub_event),
+                "reminders_off": notify.reminders_are_off(registration),
                 "notices": list(
                     Notice.objects.for_page(
                         event_id=registration.sub_event.event_id,
@@ -340,6 +359,25 @@ def manage(request, token):
             },
         )
     )
+
+
+@never_cache
+@_limit_manage
+@require_http_methods(["POST"])
+def group_names(request, token):
+    """The group's leader corrects the names of its members (the manage page's form)."""
+    registration = _registration_or_404(token)
+    names = [
+        request.POST.get(f"member-{member.position}", "")
+        for member in registration.participants.all()
+    ]
+    try:
+        services.registration_participants_rename(registration=registration, names=names)
+    except services.BookingError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("The names are saved."))
+    return redirect(manage_link.path_for_token(token) + "#group")
 
 
 def _ask_first(request, template: str, registration: Registration, token: str):
@@ -370,6 +408,22 @@ def cancel(request, token):
         messages.success(request, _("Your registration is cancelled. Thank you for telling us."))
         return redirect(manage_url)
     return _ask_first(request, "registrations/cancel.html", registration, token)
+
+
+@never_cache
+@_limit_manage
+@require_http_methods(["POST"])
+def reminders(request, token):
+    """Turn the reminder before the activity off (or on again)."""
+    registration = _registration_or_404(token)
+    off = request.POST.get("reminders") == "off"
+    if registration.is_active:
+        notify.reminders_off(registration, off=off)
+        if off:
+            messages.success(request, _("You will get no reminder before this activity."))
+        else:
+            messages.success(request, _("You will get a reminder before this activity."))
+    return redirect(manage_link.path_for_token(token))
 
 
 @never_cache

@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 
 from openday.events.models import Invitation, SubEvent
 from openday.feedback.models import Feedback
+from openday.notifications import services as notify
+from openday.notifications.models import Notification
 from openday.registrations import selectors
 from openday.registrations.models import Registration
 
@@ -68,6 +70,9 @@ class Report:
     sub_events: list[Line] = field(default_factory=list)
     daily: list[dict] = field(default_factory=list)
     groups: list[dict] = field(default_factory=list)
+    # Messages to registrants: sent, failed, waiting (queued, retrying, being sent).
+    messages: dict = field(default_factory=dict)
+    sms_budget_reached: bool = False
 
 
 def event_report(event, user, district=None) -> Report:
@@ -175,6 +180,13 @@ def event_report(event, user, district=None) -> Report:
     for group in groups:
         group["rate"] = _rate(group["booked"], group["seats"])
 
+    sent = scope.restrict(
+        Notification.objects.filter(
+            sub_event__event=event, **{f"sub_event__{k}": v for k, v in narrow.items()}
+        ),
+        user,
+        "sub_event__district",
+    )
     return Report(
         event=event,
         total=total,
@@ -182,6 +194,8 @@ def event_report(event, user, district=None) -> Report:
         sub_events=sub_events,
         daily=daily,
         groups=groups,
+        messages=notify.delivery_counts(sent),
+        sms_budget_reached=notify.sms_budget_reached(),
     )
 
 

@@ -1,9 +1,14 @@
 """Guest lists for invited groups: read a CSV or XLSX file, check every row, show a
 preview, and register all rows through the booking service, or none of them.
 
-Columns (header row, English or Chinese): name, phone, group, activity. The activity is
-its number or its exact title; the group its name or short name; the pair must have an
-invitation, whose reserved places the guests take.
+Columns (header row, English or Chinese): name, phone, group, activity, and optionally
+leader. The activity is its number or its exact title; the group its name or short name;
+the pair must have an invitation, whose reserved places the guests take.
+
+A guest without a phone number (a pupil, a member of a delegation) is booked under a
+leader: the guest whose phone is in the row's leader column, or else the nearest guest
+above with a phone number for the same activity and group. The leader's registration
+then counts the whole group and names every member.
 """
 
 from __future__ import annotations
@@ -42,7 +47,9 @@ HEADERS = {
     "phone": {"phone", "mobile", "手机", "手机号", "电话", "联系电话"},
     "group": {"group", "invited group", "邀请对象", "组别"},
     "activity": {"activity", "sub-event", "sub_event", "活动", "分场活动"},
+    "leader": {"leader", "leader phone", "领队", "领队手机", "带队人手机"},
 }
+REQUIRED_COLUMNS = ("name", "phone", "group", "activity")
 
 
 @dataclass
@@ -152,7 +159,7 @@ def _columns(header: list[str]) -> dict[str, int] | None:
         for key, names in HEADERS.items():
             if title.strip().lower() in names:
                 found[key] = index
-    return found if len(found) == len(HEADERS) else None
+    return found if set(REQUIRED_COLUMNS) <= set(found) else None
 
 
 def guest_list_preview(upload, user) -> ImportResult:
@@ -203,6 +210,8 @@ def check_rows(raw_rows: list[dict], user) -> ImportResult:
         )
     }
     seen = set()
+    # The guest with a phone last seen for each invitation: the leader of the rows without.
+    last_leader: dict[int, str] = {}
     for raw in raw_rows:
         number = raw["row"]
         row_errors = []
@@ -215,9 +224,12 @@ def check_rows(raw_rows: list[dict], user) -> ImportResult:
             row_errors.append(
                 RowError(number, pgettext("person", "name"), _("The name is too long."))
             )
-        phone = ""
+        phone = leader = ""
         try:
-            phone = normalise_phone(raw.get("phone", ""))
+            if str(raw.get("phone", "")).strip():
+                phone = normalise_phone(raw.get("phone", ""))
+            if str(raw.get("leader", "")).strip():
+                leader = normalise_phone(raw.get("leader", ""))
         except ValidationError as error:
             row_errors.append(RowError(number, _("phone"), " ".join(error.messages)))
         activity = str(raw.get("activity", "")).strip()
@@ -258,6 +270,22 @@ def check_rows(raw_rows: list[dict], user) -> ImportResult:
                 )
             )
         invitation = matches[0] if len(matches) == 1 else None
+        if invitation is not None and not phone and not row_errors:
+            leader = leader or last_leader.get(invitation.pk, "")
+            if not leader:
+                row_errors.append(
+                    RowError(
+                        number,
+                        _("phone"),
+                        _(
+                            "A guest without a phone number is booked under a leader: put the"
+                            " leader's row above it, or the leader's number in a leader column."
+                        ),
+                    )
+                )
+        elif invitation is not None and phone:
+            last_leader[invitation.pk] = phone
+            leader = ""
         if invitation is not None and phone:
             key = (invitation.sub_event_id, phone)
             if key in seen:
@@ -273,6 +301,7 @@ def check_rows(raw_rows: list[dict], user) -> ImportResult:
                 "row": number,
                 "name": name,
                 "phone": phone,
+                "leader": leader,
                 "invitation": invitation.pk,
                 "group": invitation.group.slug,
                 "group_name": invitation.group.name,
@@ -281,6 +310,14 @@ def check_rows(raw_rows: list[dict], user) -> ImportResult:
                 "sub_event": invitation.sub_event_id,
             }
         )
+    leaders = {(row["invitation"], row["phone"]) for row in result.rows if row["phone"]}
+    for row in result.rows:
+        if row["leader"] and (row["invitation"], row["leader"]) not in leaders:
+            result.errors.append(
+                RowError(
+                    row["row"], _("leader"), _("No guest in the file has this leader's number.")
+                )
+            )
     if not raw_rows:
         result.errors.append(RowError(0, _("file"), _("The file has no guests.")))
     return result
@@ -312,16 +349,25 @@ def guest_list_import(rows: list[dict], user) -> ImportResult:
         )
     )
     result = ImportResult(rows=checked.rows)
+    members: dict[tuple[int, str], list[dict]] = {}
+    for row in checked.rows:
+        if row["leader"]:
+            members.setdefault((row["invitation"], row["leader"]), []).append(row)
     with transaction.atomic():
         for row in checked.rows:
+            if row["leader"]:
+                continue  # booked with their leader
+            group = members.get((row["invitation"], row["phone"]), [])
             try:
                 booking = services.registration_create(
                     sub_event_id=row["sub_event"],
                     name=row["name"],
                     phone=row["phone"],
+                    party_size=1 + len(group),
                     invitation_code=codes[row["invitation"]],
                     source=Registration.Source.IMPORT,
                     created_by=user,
+                    participants=[{"name": member["name"]} for member in group],
                 )
             except services.BookingError as error:
                 field_name = _("phone") if error.code == "duplicate" else _("activity")

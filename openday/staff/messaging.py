@@ -1,20 +1,16 @@
-"""Messages from staff to the registrants of an activity, sent in the background through
-Django's mail framework; each recipient gets a `MessageDelivery` row saying what happened."""
+"""Messages from staff to the registrants of an activity, through the notification layer:
+each chosen registrant gets a text message (the subject and their link) and, when they
+gave an address, an e-mail with the whole text; the delivery records say what happened
+to each (`openday.notifications`)."""
 
 from __future__ import annotations
 
-import logging
-
-from django.core.mail import EmailMessage
 from django.db import transaction
-from django.utils import timezone
-from django_tasks import task
 
+from openday.notifications import services as notify
 from openday.registrations.models import Registration
 
-from .models import MessageDelivery, StaffMessage
-
-logger = logging.getLogger(__name__)
+from .models import StaffMessage
 
 
 def recipients(sub_event, *, statuses: list[str], checked_in: str):
@@ -35,8 +31,9 @@ def staff_message_send(
     statuses: list[str],
     checked_in: str,
     sent_by,
-) -> StaffMessage:
-    """Record the message and one delivery per chosen registrant, then queue the sending."""
+) -> tuple[StaffMessage, int]:
+    """Record the message and its deliveries; they are sent once the transaction commits.
+    Returns the message and how many registrations it goes to."""
     with transaction.atomic():
         message = StaffMessage.objects.create(
             sub_event=sub_event,
@@ -47,40 +44,10 @@ def staff_message_send(
             checked_in=checked_in,
             sent_by=sent_by,
         )
-        chosen = recipients(sub_event, statuses=statuses, checked_in=checked_in)
-        MessageDelivery.objects.bulk_create(
-            [
-                MessageDelivery(
-                    message=message,
-                    registration_id=pk,
-                    email=email,
-                    status=MessageDelivery.Status.QUEUED
-                    if email
-                    else MessageDelivery.Status.NO_EMAIL,
-                )
-                for pk, email in chosen.values_list("pk", "email").iterator()
-            ],
-            batch_size=1000,
+        chosen = list(
+            recipients(sub_event, statuses=statuses, checked_in=checked_in).select_related(
+                "sub_event__venue"
+            )
         )
-        transaction.on_commit(lambda: send_staff_message.enqueue(message.pk))
-    return message
-
-
-@task()
-def send_staff_message(message_id: int) -> None:
-    message = StaffMessage.objects.filter(pk=message_id).first()
-    if message is None:
-        return
-    queued = message.deliveries.filter(status=MessageDelivery.Status.QUEUED)
-    for delivery in queued.iterator():
-        try:
-            EmailMessage(message.subject, message.body, to=[delivery.email]).send()
-        except Exception:
-            # One bad address or a mail server hiccup must not stop the others; the row
-            # says it failed so staff can see who was not reached.
-            logger.exception("staff message %s to delivery %s failed", message.pk, delivery.pk)
-            delivery.status = MessageDelivery.Status.FAILED
-        else:
-            delivery.status = MessageDelivery.Status.SENT
-            delivery.sent_at = timezone.now()
-        delivery.save(update_fields=["status", "sent_at"])
+        notify.notify_staff_message(message, chosen, subject=subject, body=body)
+    return message, len(chosen)

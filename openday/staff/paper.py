@@ -62,6 +62,8 @@ class DoorListRow:
     group: str
     needs: str
     checked_in_at: object
+    # The names of a group's other members, in the order they were booked.
+    members: tuple[str, ...] = ()
 
 
 def door_list_rows(sub_event: SubEvent) -> list[DoorListRow]:
@@ -69,6 +71,7 @@ def door_list_rows(sub_event: SubEvent) -> list[DoorListRow]:
         Registration.objects.confirmed()
         .filter(sub_event=sub_event, anonymised_at__isnull=True)
         .select_related("invitation__group")
+        .prefetch_related("participants")
         .only(
             "reference",
             "name",
@@ -91,6 +94,7 @@ def door_list_rows(sub_event: SubEvent) -> list[DoorListRow]:
             group=registration.invitation.group.name if registration.invitation else "",
             needs=registration.needs_display,
             checked_in_at=registration.checked_in_at,
+            members=tuple(member.name for member in registration.participants.all()),
         )
         for registration in registrations
     ]

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from openday.events.models import Event, SubEvent
+from openday.notifications import services as notify
 from openday.registrations import services as booking
 from openday.registrations.models import Registration
 
@@ -329,7 +330,7 @@ def message_registrants(request, pk: int):
     sub_event = get_object_or_404(scope.sub_events_for(request.user), pk=pk)
     form = StaffMessageForm(request.POST or None, sub_event=sub_event)
     if request.method == "POST" and form.is_valid():
-        message = staff_message_send(
+        message, count = staff_message_send(
             sub_event=sub_event,
             kind=form.cleaned_data["kind"],
             subject=form.cleaned_data["subject"],
@@ -338,7 +339,6 @@ def message_registrants(request, pk: int):
             checked_in=form.cleaned_data["checked_in"],
             sent_by=request.user,
         )
-        count = message.deliveries.count()
         LogEntry.objects.log_actions(
             request.user.pk,
             [sub_event],
@@ -351,10 +351,21 @@ def message_registrants(request, pk: int):
         )
         return HttpResponseRedirect(reverse("staff:message", args=[sub_event.pk]))
     sent = sub_event.staff_messages.select_related("sent_by").order_by("-created_at")[:20]
+    # Who a message would reach, per registration status, before it is sent.
+    reach = [
+        (label, notify.reach(Registration.objects.filter(sub_event=sub_event, status=status)))
+        for status, label in Registration.Status.choices
+    ]
     return render(
         request,
         "staff/message.html",
-        {"sub_event": sub_event, "form": form, "sent": sent},
+        {
+            "sub_event": sub_event,
+            "form": form,
+            "sent": sent,
+            "reach": reach,
+            "budget_reached": notify.sms_budget_reached(),
+        },
     )
 
 
@@ -401,6 +412,8 @@ def _guest_import_confirm(request):
             {"form": GuestImportForm(), "preview": result},
         )
     messages.success(
-        request, _("%(count)d guests registered.") % {"count": len(result.registrations)}
+        request,
+        _("%(count)d guests registered.")
+        % {"count": sum(registration.party_size for registration in result.registrations)},
     )
     return HttpResponseRedirect(reverse("admin:registrations_registration_changelist"))

@@ -27,7 +27,7 @@ def test_load_demo_builds_the_open_day():
     assert main.agenda.count() == 6
     listed = {s.availability for s in SubEvent.objects.for_listing()}
     assert {"invitation_only", "waitlist", "cancelled", "past", "almost_full"} <= listed
-    assert SubEvent.objects.registration_open().count() >= 10
+    assert sum(sub_event.registration_open for sub_event in SubEvent.objects.all()) >= 10
 
 
 def test_load_demo_twice_creates_nothing_new():

@@ -365,16 +365,18 @@ def _programme_with(count: int):
 
 
 PAGE_QUERIES = {
-    # current open day (upcoming), district and format choices, sub-events counted, main
-    # venue, one page of sub-events, live notices
-    "programme": 7,
-    "programme_filtered": 7,
+    # current open day (upcoming), district and format choices, days with activities,
+    # sub-events counted, main venue, one page of sub-events, live notices
+    "programme": 8,
+    "programme_filtered": 8,
     "archive": 1,
-    # event, choices, sub-events counted, main venue, a page of sub-events, formats
-    # explained, invited groups, photos, live notices
-    "event": 10,
-    # sub-event with places left, its agenda, its photos, live notices
-    "subevent": 4,
+    # event, its share image (cover photo), choices, days with activities, sub-events
+    # counted, main venue, a page of sub-events, formats explained, invited groups,
+    # districts to subscribe to, photos, live notices
+    "event": 13,
+    # sub-event with places left, its share image (first photo), its agenda, its photos,
+    # live notices
+    "subevent": 5,
     # venue, its sub-events
     "venue": 2,
     "event_calendar": 2,
@@ -402,7 +404,7 @@ def test_public_page_query_count_does_not_grow(client, django_assert_num_queries
 
 
 # A later page of the programme has no main venue: one query fewer than the first.
-LATER_PAGE_QUERIES = {"programme": 6, "programme_filtered": 6, "event": 9}
+LATER_PAGE_QUERIES = {"programme": 7, "programme_filtered": 7, "event": 12}
 
 
 @pytest.mark.parametrize("count", [2, 50])

@@ -198,3 +198,33 @@ def test_a_move_racing_a_booking_of_the_same_phone_leaves_no_overlap():
         at_the_same_hour = active.exclude(sub_event=here)
         assert at_the_same_hour.count() == 1
         Registration.objects.all().delete()
+
+
+def test_groups_and_the_public_share_the_places_exactly():
+    """Classes booked with invitation codes (groups of 12, beyond the party size) race a
+    public rush: invitation seats and public places both hold to the place."""
+    sub_event = SubEventFactory(capacity=40, max_party_size=2)
+    invitation = InvitationFactory(sub_event=sub_event, seats=30)
+
+    def group(number):
+        def call():
+            return services.registration_create(
+                sub_event_id=sub_event.pk,
+                name="李老师",
+                phone=f"135{number:08d}",
+                party_size=12,
+                invitation_code=invitation.code,
+                participants=[{"name": f"学生{n}"} for n in range(11)],
+            ).registration.status
+
+        return call
+
+    calls = [group(i) for i in range(5)]
+    calls += [booking(sub_event, f"136{i:08d}", party_size=2) for i in range(10)]
+    results = run_at_once(calls)
+    assert places(sub_event, invitation=invitation) == 24  # two classes of 12 fit in 30
+    assert Counter(results[:5]) == {"confirmed": 2, "full": 3}
+    assert places(sub_event, invitation__isnull=True) == 10
+    assert places(sub_event) <= sub_event.capacity
+    for registration in Registration.objects.filter(invitation=invitation, status="confirmed"):
+        assert registration.participants.count() == 11

@@ -1,11 +1,11 @@
 """Fill places that opened without a cancellation from the waiting lists.
 
-A cancellation promotes at once (`registration_cancel`), and so does staff raising the
-capacity or lowering invitation seats (`sub_event_places_changed`). Places also open when
-the time staff set for releasing unused invitation places passes; nothing happens at that
-moment, so the operator runs this command every minute or so (cron, a systemd timer).
-It also catches a promotion that found the database busy. Running it when nothing changed
-changes nothing.
+Places open at once for the waiting list on a cancellation (`registration_cancel`), on
+staff raising the capacity or lowering invitation seats (`sub_event_places_changed`), and
+when unused invitation places are released (a task the worker runs at that time, or the
+next booking on the activity). This command catches whatever those missed: a promotion
+that found the database busy, a release with no worker running. Run it every few minutes
+(cron, a systemd timer); when nothing changed it changes nothing.
 """
 
 from django.core.management.base import BaseCommand
