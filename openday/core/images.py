@@ -185,6 +185,11 @@ class CleanImageFormField(forms.FileField):
         return _cleaned_upload(photo_process(upload))
 
 
+class ImageNotStored(OSError):
+    """The media storage refused a cleaned image (full, read-only, unreachable); no part
+    of the file was left behind."""
+
+
 class CleanImageFieldFile(ImageFieldFile):
     def save(self, name, content, save=True):
         # Every way a file is stored (a form, `pre_save`, code calling `.save()`) passes
@@ -192,7 +197,19 @@ class CleanImageFieldFile(ImageFieldFile):
         if not getattr(content, "openday_cleaned", False):
             content = _cleaned_upload(photo_process(content))
             name = content.name
-        super().save(name, content, save)
+        # Cleaned names are random, so the storage keeps this one: it is where half a
+        # file would be if the disk fills up while writing.
+        target = self.field.generate_filename(self.instance, name)
+        try:
+            super().save(name, content, save)
+        except OSError as error:
+            try:
+                if self.storage.exists(target):
+                    self.storage.delete(target)
+            except OSError:
+                pass
+            self.name = None
+            raise ImageNotStored(str(error)) from error
 
 
 class CleanImageField(models.ImageField):

@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
+from openday.core.admin import ImageStorageAdmin
 from openday.registrations import services
 from openday.staff import scope
 from openday.staff.admin_scope import DistrictScopedAdmin, ScopedInlineMixin, ScopedRelatedFilter
@@ -41,7 +42,7 @@ class DistrictAdmin(DistrictScopedAdmin, OrderedNamedAdmin):
 
 
 @admin.register(Venue)
-class VenueAdmin(admin.ModelAdmin):
+class VenueAdmin(ImageStorageAdmin):
     list_display = ["name", "district", "address"]
     list_filter = ["district"]
     list_select_related = ["district"]
@@ -123,7 +124,7 @@ class SubEventInline(ScopedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ImageStorageAdmin):
     list_display = ["title", "starts_on", "ends_on", "organiser", "is_published"]
     list_filter = ["is_published"]
     search_fields = ["title", "theme", "organiser"]
