@@ -80,7 +80,7 @@ def test_staff_lifting_a_suspension_also_forgives_kept_records(sub_event, book):
     assert book(sub_event).registration.status == "confirmed"
 
 
-def test_purge_command_counts_expired_records(capsys):
+def test_purge_command_counts_expired_records(capsys, english):
     call_command("purge_personal_data", "--dry-run")
     assert "no-show window" in capsys.readouterr().out
 
