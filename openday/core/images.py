@@ -26,7 +26,7 @@ from django.db import models
 from django.db.models.fields.files import ImageFieldFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
 ACCEPT = "image/jpeg,image/png,image/webp"
@@ -79,6 +79,18 @@ def _as_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
+def _load_whole(image: Image.Image) -> None:
+    """Decode every pixel, refusing a truncated file. WeasyPrint (door lists, name cards)
+    turns Pillow's LOAD_TRUNCATED_IMAGES on for the whole process when it is imported,
+    which would let a cut-off upload through, padded with grey."""
+    tolerant = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        image.load()
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = tolerant
+
+
 def photo_process(upload) -> ProcessedPhoto:
     """Check an uploaded file and return the clean copy and its versions, or raise
     PhotoRejected. Writes nothing."""
@@ -120,7 +132,7 @@ def photo_process(upload) -> ProcessedPhoto:
                     % {"width": width, "height": height, "min": min_side},
                     code="too_small",
                 )
-            image.load()
+            _load_whole(image)
             upright = _as_rgb(ImageOps.exif_transpose(image))
     except PhotoRejected:
         raise
