@@ -202,6 +202,52 @@ def notify_suggestion_replied(feedback) -> None:
     record(rows)
 
 
+def live_notice_registrations(notice):
+    """Whom a live notice tells: the active registrations of its activity, or of every
+    activity of its open day for a notice about the whole day, whose activity has not
+    ended and was not cancelled."""
+    registrations = Registration.objects.active().filter(
+        sub_event__is_cancelled=False, sub_event__ends_at__gt=timezone.now()
+    )
+    if notice.sub_event_id is not None:
+        return registrations.filter(sub_event_id=notice.sub_event_id)
+    return registrations.filter(sub_event__event_id=notice.event_id)
+
+
+def _live_notice_key(notice) -> str:
+    return f"live_notice:{notice.pk}:"
+
+
+def live_notice_messages(notice):
+    """The delivery records of a live notice."""
+    return Notification.objects.filter(idempotency_key__startswith=_live_notice_key(notice))
+
+
+def notify_live_notice(notice) -> int:
+    """Staff posted (or showed again) a live notice: each registration it concerns hears
+    of it once, however often the notice is saved; one taken down sends nothing more.
+    The text message carries the notice cut to a template parameter, the e-mail all of
+    it. Urgent (`policy.URGENT`): it is about today's plans, so it goes out at night and
+    past the SMS budget. Returns how many registrations it newly reaches."""
+    prefix = _live_notice_key(notice)
+    if not notice.is_active:
+        live_notice_messages(notice).waiting().delete()
+        return 0
+    title = (notice.sub_event or notice.event).title
+    params = {"activity": shorten(title), "notice": shorten(notice.text), "body": notice.text}
+    told = set(live_notice_messages(notice).values_list("registration_id", flat=True))
+    rows: list[Notification] = []
+    count = 0
+    for registration in live_notice_registrations(notice).order_by("pk").iterator(2000):
+        if registration.pk in told:
+            continue
+        new = _rows_for(registration, Kind.LIVE_NOTICE, params, f"{prefix}{registration.pk}")
+        rows += new
+        count += bool(new)
+    record(rows)
+    return count
+
+
 def reach(registrations) -> dict[str, int]:
     """How many of `registrations` a message reaches by text, by e-mail, and not at all
     (their number and address were removed)."""
