@@ -190,7 +190,7 @@ def notify_suggestion_replied(feedback) -> None:
             phone=phone,
             email=email,
             params=params,
-            idempotency_key=f"suggestion_replied:{feedback.pk}:{channel}",
+            idempotency_key=_suggestion_reply_key(feedback.pk, channel),
             send_after=send_after,
         )
         for channel, phone, email in [
@@ -246,6 +246,43 @@ def notify_live_notice(notice) -> int:
         count += bool(new)
     record(rows)
     return count
+
+
+def _suggestion_reply_key(feedback_pk: int, channel: str) -> str:
+    return f"suggestion_replied:{feedback_pk}:{channel}"
+
+
+def forget_recipients(*, registrations=None, feedback=None) -> int:
+    """The retention purge and a person deleting their data: the messages of these
+    registrations, or the replies to these suggestions, keep their kind, channel and
+    outcome but no longer their number, address or parameters (a staff message or a
+    notice may name people); those not yet sent are dropped. Returns how many records
+    were cleared."""
+    cleared = 0
+    if registrations is not None:
+        cleared += _forget(Notification.objects.filter(registration__in=registrations))
+    if feedback is not None:
+        pks = list(feedback.values_list("pk", flat=True))
+        for start in range(0, len(pks), 500):
+            keys = [
+                _suggestion_reply_key(pk, channel)
+                for pk in pks[start : start + 500]
+                for channel in Notification.Channel.values
+            ]
+            cleared += _forget(Notification.objects.filter(idempotency_key__in=keys))
+    return cleared
+
+
+def _forget(records) -> int:
+    # A row a worker holds right now is dropped too: its last update then changes nothing.
+    records.filter(
+        status__in=[
+            Notification.Status.QUEUED,
+            Notification.Status.RETRYING,
+            Notification.Status.SENDING,
+        ]
+    ).delete()
+    return records.exclude(phone="", email="", params={}).update(phone="", email="", params={})
 
 
 def reach(registrations) -> dict[str, int]:

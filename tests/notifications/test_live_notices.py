@@ -55,7 +55,7 @@ def test_an_activity_notice_reaches_its_active_registrants_once(
     sms_outbox.clear()
     text = "无人机巡查演示因风力原因改到10:30，请在东门集合，带好身份证件"
     page = post_notice(admin_client, committed, event=event.pk, sub_event=drone.pk, text=text)
-    assert "sent to 2 registrations" in page.content.decode()
+    assert "现场通知正在发送给 2 个报名" in page.content.decode()
     assert sorted((m.kind, m.phone) for m in sms_outbox) == [
         ("live_notice", "13800138001"),
         ("live_notice", "13800138002"),
@@ -80,7 +80,7 @@ def test_saving_hiding_and_showing_a_notice_again_sends_nothing_more(
         admin_client.post(url, {**base, "text": "改到10:45", "is_active": "on"})
     assert len(sms_outbox) == 2  # the notice, to each registrant once
     page = admin_client.get(url).content.decode()
-    assert "3 sent, 0 waiting, 0 failed" in page  # two texts and one e-mail
+    assert "已发送 3 条，等待 0 条，失败 0 条" in page  # two texts and one e-mail
 
 
 def test_an_open_day_notice_reaches_every_activity_of_the_day_not_yet_over(
