@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test lint format messages install install-dev e2e-deps clean
+.PHONY: run test lint format messages screenshots install install-dev e2e-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ lint: install-dev
 format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+## make screenshots: every picture in README.md, taken from a fresh demo open day
+screenshots: install-dev
+	$(BIN)/python scripts/screenshots.py
 
 ## make messages: refresh the translation catalogues and compile them
 messages: install-dev

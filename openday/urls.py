@@ -23,7 +23,7 @@ urlpatterns = [
 # Pages people share by address: Chinese unprefixed, English under /en/.
 urlpatterns += i18n_patterns(
     path("r/", include("openday.registrations.urls")),
-    path("feedback/", include("openday.feedback.urls")),
+    path("", include("openday.feedback.urls")),
     path("", include("openday.events.urls")),
     prefix_default_language=False,
 )

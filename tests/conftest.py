@@ -127,17 +127,6 @@ def browser():
     connections.close_all()
 
 
-SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
-
-
-def save_screenshot(page, name: str) -> None:
-    """Full-page screenshot into docs/screenshots/ when OPENDAY_SCREENSHOTS=1 (the README
-    shows them); otherwise nothing is written."""
-    if os.environ.get("OPENDAY_SCREENSHOTS") == "1":
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
 @pytest.fixture
 def english(client):
     """English pages: addresses reversed in the test come out under /en/, and the browser

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from ninja import Header, NinjaAPI, Path, Query, Status
 from ninja.decorators import decorate_view
 from ninja.errors import HttpError, ValidationError
@@ -519,6 +520,13 @@ def _created(request: HttpRequest, answer: idempotency.Answer) -> dict:
 TOKEN = Path(..., min_length=1, max_length=128)
 
 
+def _token_rate_limited(request: HttpRequest):
+    """The limit every route that takes a manage token shares (`manage_link`): a 429, or
+    None to go on."""
+    wait = manage_link.retry_after(request)
+    return _rate_limited(request, wait) if wait is not None else None
+
+
 def _registration_by_token(token: str) -> Registration:
     registration = manage_link.lookup(token).first()
     if registration is None:
@@ -528,11 +536,17 @@ def _registration_by_token(token: str) -> Registration:
 
 @readable(
     "/registrations/{token}",
-    response={200: RegistrationOut, **NOT_FOUND},
+    response={200: RegistrationOut, 429: RateLimitedOut, **NOT_FOUND},
     tags=["registration"],
 )
+@decorate_view(never_cache)
 def get_registration(request: HttpRequest, token: str = TOKEN):
-    """A registration, for the holder of its manage token. The phone number is masked."""
+    """A registration, for the holder of its manage token. The phone number is masked.
+    `404` also once the person deleted their data; `429` with Retry-After when this client
+    tried too many tokens (one limit with the manage pages)."""
+    limited = _token_rate_limited(request)
+    if limited is not None:
+        return limited
     return _registration_out(request, _registration_by_token(token))
 
 
@@ -541,10 +555,14 @@ def get_registration(request: HttpRequest, token: str = TOKEN):
     response={200: RegistrationOut, 409: ErrorOut, 415: ErrorOut, 429: RateLimitedOut, **NOT_FOUND},
     tags=["registration"],
 )
+@decorate_view(never_cache)
 def cancel_registration(request: HttpRequest, token: str = TOKEN):
     """Cancel a registration; a confirmed place goes to the waiting list at once.
     Cancelling twice changes nothing. `409` `closed` once the activity has started
-    (`registration_cancel` decides, as on the manage page)."""
+    (`registration_cancel` decides, as on the manage page); `429` as for reading it."""
+    limited = _token_rate_limited(request)
+    if limited is not None:
+        return limited
     registration = _registration_by_token(token)
     try:
         services.registration_cancel(registration=registration)

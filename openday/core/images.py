@@ -26,7 +26,7 @@ from django.db import models
 from django.db.models.fields.files import ImageFieldFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
 ACCEPT = "image/jpeg,image/png,image/webp"
@@ -79,6 +79,18 @@ def _as_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
+def _load_whole(image: Image.Image) -> None:
+    """Decode every pixel, refusing a truncated file. WeasyPrint (door lists, name cards)
+    turns Pillow's LOAD_TRUNCATED_IMAGES on for the whole process when it is imported,
+    which would let a cut-off upload through, padded with grey."""
+    tolerant = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        image.load()
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = tolerant
+
+
 def photo_process(upload) -> ProcessedPhoto:
     """Check an uploaded file and return the clean copy and its versions, or raise
     PhotoRejected. Writes nothing."""
@@ -120,7 +132,7 @@ def photo_process(upload) -> ProcessedPhoto:
                     % {"width": width, "height": height, "min": min_side},
                     code="too_small",
                 )
-            image.load()
+            _load_whole(image)
             upright = _as_rgb(ImageOps.exif_transpose(image))
     except PhotoRejected:
         raise
@@ -173,6 +185,11 @@ class CleanImageFormField(forms.FileField):
         return _cleaned_upload(photo_process(upload))
 
 
+class ImageNotStored(OSError):
+    """The media storage refused a cleaned image (full, read-only, unreachable); no part
+    of the file was left behind."""
+
+
 class CleanImageFieldFile(ImageFieldFile):
     def save(self, name, content, save=True):
         # Every way a file is stored (a form, `pre_save`, code calling `.save()`) passes
@@ -180,7 +197,19 @@ class CleanImageFieldFile(ImageFieldFile):
         if not getattr(content, "openday_cleaned", False):
             content = _cleaned_upload(photo_process(content))
             name = content.name
-        super().save(name, content, save)
+        # Cleaned names are random, so the storage keeps this one: it is where half a
+        # file would be if the disk fills up while writing.
+        target = self.field.generate_filename(self.instance, name)
+        try:
+            super().save(name, content, save)
+        except OSError as error:
+            try:
+                if self.storage.exists(target):
+                    self.storage.delete(target)
+            except OSError:
+                pass
+            self.name = None
+            raise ImageNotStored(str(error)) from error
 
 
 class CleanImageField(models.ImageField):

@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
+from openday.core.admin import ImageStorageAdmin
 from openday.notifications import services as notify
 from openday.registrations import services
 from openday.staff import scope
@@ -42,7 +43,7 @@ class DistrictAdmin(DistrictScopedAdmin, OrderedNamedAdmin):
 
 
 @admin.register(Venue)
-class VenueAdmin(admin.ModelAdmin):
+class VenueAdmin(ImageStorageAdmin):
     list_display = ["name", "district", "address"]
     list_filter = ["district"]
     list_select_related = ["district"]
@@ -124,7 +125,7 @@ class SubEventInline(ScopedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ImageStorageAdmin):
     list_display = ["title", "starts_on", "ends_on", "organiser", "is_published"]
     list_filter = ["is_published"]
     search_fields = ["title", "theme", "organiser"]

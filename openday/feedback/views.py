@@ -2,8 +2,9 @@ from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -86,6 +87,14 @@ def thanks(request, event_slug):
     return render(request, "feedback/thanks.html", {"event": event})
 
 
+@manage_link.page
+def survey_moved(request, token):
+    """The survey's first address, in links already sent: to its place behind the manage
+    link (whether the token is right is for that page to say)."""
+    return HttpResponsePermanentRedirect(reverse("feedback:survey", kwargs={"token": token}))
+
+
+@manage_link.page
 def survey(request, token):
     registration = (
         manage_link.lookup(token)

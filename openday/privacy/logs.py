@@ -5,13 +5,15 @@ import re
 
 # A mainland mobile number not embedded in a longer run of digits.
 PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
-# The manage page of a registration: /r/<token>/ (the token is a bearer secret).
-MANAGE_PATH = re.compile(r"/r/[A-Za-z0-9_\-]{16,}")
+# Every path that carries a registration's manage token (a bearer secret), whatever the
+# token looks like: the pages under /r/<token>/ (the survey among them), the survey's
+# first address, and the API's /api/v1/registrations/<token>.
+TOKEN_PATH = re.compile(r"(/r/|/feedback/survey/|/api/v1/registrations/)[^/\s?#\"'<>]+")
 
 
 def redact(text: str) -> str:
     text = PHONE.sub(r"\1****\2", text)
-    return MANAGE_PATH.sub("/r/<token>", text)
+    return TOKEN_PATH.sub(r"\1<token>", text)
 
 
 class RedactPersonalData(logging.Filter):

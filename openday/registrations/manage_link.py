@@ -12,17 +12,25 @@ already sent keep working (the lookup compares hashes), and `token_for` derives 
 whichever key made the stored hash.
 
 Every route that takes a token looks it up here (`lookup`), so a registration whose
-personal data was removed is found by none of them.
+personal data was removed is found by none of them, and counts against one rate limit
+(`retry_after`; pages use the `page` decorator). The log filter
+(`openday.privacy.logs`) cuts the token out of each of their paths.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import secrets
 
 from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.crypto import salted_hmac
+
+from openday.core import ratelimit
 
 from .models import Registration, hash_token
 
@@ -86,3 +94,45 @@ def lookup(token: str):
         manage_token_hash=hash_token(token),
         anonymised_at__isnull=True,
     )
+
+
+# --- The routes that take a token ---------------------------------------------------
+# Every one of them (the manage pages under /r/<token>/, the survey, and the API's
+# GET /api/v1/registrations/{token} and POST .../cancel) counts its requests per address
+# in one scope, so that nobody can try token after token by switching routes.
+
+RATE_SCOPE = "manage"
+
+
+def retry_after(request: HttpRequest) -> int | None:
+    """Count one request to a route that takes a token: the seconds to wait when the
+    client is over OPENDAY_RATELIMIT_MANAGE, or None."""
+    return ratelimit.retry_after(
+        request, scope=RATE_SCOPE, address_rate=settings.OPENDAY_RATELIMIT_MANAGE
+    )
+
+
+def private(response: HttpResponse) -> HttpResponse:
+    """Pages behind the manage link: not indexed, not cached, and the link is never sent
+    to another site. (same-origin, not no-referrer: with no-referrer browsers send
+    `Origin: null` on the cancel form's POST and the CSRF check refuses it.)"""
+    add_never_cache_headers(response)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "same-origin"
+    return response
+
+
+def page(view):
+    """A page that takes a token: rate limited (`retry_after`, a 429 page with
+    Retry-After), private (`private`). A wrong token is still a plain 404."""
+
+    @functools.wraps(view)
+    def guarded(request, *args, **kwargs):
+        wait = retry_after(request)
+        if wait is not None:
+            response = render(request, "429.html", status=429)
+            response["Retry-After"] = str(wait)
+            return private(response)
+        return private(view(request, *args, **kwargs))
+
+    return guarded

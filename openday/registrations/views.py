@@ -4,10 +4,7 @@ secret link, cancelling, and the calendar file.
 Seats change only through `services.registration_create` and `services.registration_cancel`.
 """
 
-import functools
-
 import segno
-from django.conf import settings
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -54,15 +51,6 @@ def _booked_with(sub_event: SubEvent, form_token: str, phone: str) -> str | None
         key=_form_key(form_token), sub_event_id=sub_event.pk, phone=phone
     )
     return earlier.token if earlier else None
-
-
-def _private(response: HttpResponse) -> HttpResponse:
-    """Pages behind the manage link: not indexed, not cached, and the link is never sent
-    to another site. (same-origin, not no-referrer: with no-referrer browsers send
-    `Origin: null` on the cancel form's POST and the CSRF check refuses it.)"""
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "same-origin"
-    return response
 
 
 def _to_earlier_booking(request, token: str):
@@ -283,22 +271,6 @@ def register(request, event_slug, pk):
     )
 
 
-def _limit_manage(view):
-    """The pages behind a manage link count requests per address in their own scope, so
-    that nobody can try token after token; a wrong token is still a plain 404."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        wait = ratelimit.retry_after(
-            request, scope="manage", address_rate=settings.OPENDAY_RATELIMIT_MANAGE
-        )
-        if wait is not None:
-            return _private(_too_many(request, wait))
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
 def _registration_or_404(token: str) -> Registration:
     registration = (
         manage_link.lookup(token)
@@ -319,50 +291,44 @@ def _qr_svg(registration: Registration) -> str:
     return mark_safe(svg)  # noqa: S308 - segno's own markup around our signed code
 
 
-@never_cache
-@_limit_manage
+@manage_link.page
 @require_safe
 def manage(request, token):
     registration = _registration_or_404(token)
     # A code to scan only while it can still let someone in.
     ticket_state = registration.ticket_state
-    return _private(
-        render(
-            request,
-            "registrations/manage.html",
-            {
-                "registration": registration,
-                "sub_event": registration.sub_event,
-                "token": token,
-                "manage_link": request.build_absolute_uri(),
-                "ticket_state": ticket_state,
-                "qr_svg": _qr_svg(registration) if ticket_state == "valid" else "",
-                "can_cancel": services.registration_cancellable(registration),
-                "can_erase": retention.registration_can_be_erased(registration),
-                "waitlist_position": services.waitlist_position(registration),
-                # Only a party of several can have named members.
-                "participants": list(registration.participants.all())
-                if registration.party_size > 1
-                else [],
-                "names_editable_until": services.participants_editable_until(
-                    registration.sub_event
-                ),
-                "names_editable": registration.is_active
-                and timezone.now() < services.participants_editable_until(registration.sub_event),
-                "reminders_off": notify.reminders_are_off(registration),
-                "notices": list(
-                    Notice.objects.for_page(
-                        event_id=registration.sub_event.event_id,
-                        sub_event_id=registration.sub_event_id,
-                    )
-                ),
-            },
-        )
+    return render(
+        request,
+        "registrations/manage.html",
+        {
+            "registration": registration,
+            "sub_event": registration.sub_event,
+            "token": token,
+            "manage_link": request.build_absolute_uri(),
+            "ticket_state": ticket_state,
+            "qr_svg": _qr_svg(registration) if ticket_state == "valid" else "",
+            "can_cancel": services.registration_cancellable(registration),
+            "can_erase": retention.registration_can_be_erased(registration),
+            "waitlist_position": services.waitlist_position(registration),
+            # Only a party of several can have named members.
+            "participants": list(registration.participants.all())
+            if registration.party_size > 1
+            else [],
+            "names_editable_until": services.participants_editable_until(registration.sub_event),
+            "names_editable": registration.is_active
+            and timezone.now() < services.participants_editable_until(registration.sub_event),
+            "reminders_off": notify.reminders_are_off(registration),
+            "notices": list(
+                Notice.objects.for_page(
+                    event_id=registration.sub_event.event_id,
+                    sub_event_id=registration.sub_event_id,
+                )
+            ),
+        },
     )
 
 
-@never_cache
-@_limit_manage
+@manage_link.page
 @require_http_methods(["POST"])
 def group_names(request, token):
     """The group's leader corrects the names of its members (the manage page's form)."""
@@ -383,11 +349,10 @@ def group_names(request, token):
 def _ask_first(request, template: str, registration: Registration, token: str):
     """The page that asks before a step that cannot be undone (cancel, delete my data)."""
     context = {"registration": registration, "sub_event": registration.sub_event, "token": token}
-    return _private(render(request, template, context))
+    return render(request, template, context)
 
 
-@never_cache
-@_limit_manage
+@manage_link.page
 @require_http_methods(["GET", "HEAD", "POST"])
 def cancel(request, token):
     registration = _registration_or_404(token)
@@ -410,8 +375,7 @@ def cancel(request, token):
     return _ask_first(request, "registrations/cancel.html", registration, token)
 
 
-@never_cache
-@_limit_manage
+@manage_link.page
 @require_http_methods(["POST"])
 def reminders(request, token):
     """Turn the reminder before the activity off (or on again)."""
@@ -426,8 +390,7 @@ def reminders(request, token):
     return redirect(manage_link.path_for_token(token))
 
 
-@never_cache
-@_limit_manage
+@manage_link.page
 @require_http_methods(["GET", "HEAD", "POST"])
 def erase(request, token):
     """ "Delete my data", once the activity is over: a confirmation page, then (POST) the
@@ -439,15 +402,14 @@ def erase(request, token):
         except retention.ErasureNotAllowed as error:
             messages.error(request, str(error.message))
             return redirect(manage_link.path_for_token(token))
-        return _private(render(request, "registrations/erased.html"))
+        return render(request, "registrations/erased.html")
     if not retention.registration_can_be_erased(registration):
         messages.error(request, str(retention.ErasureNotAllowed.message))
         return redirect(manage_link.path_for_token(token))
     return _ask_first(request, "registrations/erase.html", registration, token)
 
 
-@never_cache
-@_limit_manage
+@manage_link.page
 @require_safe
 def calendar_file(request, token):
     registration = _registration_or_404(token)
@@ -460,4 +422,4 @@ def calendar_file(request, token):
     body = ics.calendar_for(sub_event.title, [sub_event], description=description)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{registration.reference}.ics"'
-    return _private(response)
+    return response

@@ -12,7 +12,7 @@ import pytest
 # between browser steps are plain synchronous calls all the same.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, save_screenshot  # noqa: F401 - shared
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: F401 - shared
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"

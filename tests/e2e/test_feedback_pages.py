@@ -1,11 +1,7 @@
 """The report and "what we heard" in headless Chromium: they render without errors, the
-photos load, and the report prints one A4 page per section.
+photos load, and the report prints one A4 page per section."""
 
-Set OPENDAY_SCREENSHOT_DIR=docs/screenshots to refresh the screenshots in the docs."""
-
-import os
 import re
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -55,9 +51,7 @@ def open_page(browser, url, errors, width=1280):
 
 
 def screenshot(page, name, tmp_path):
-    folder = Path(os.environ.get("OPENDAY_SCREENSHOT_DIR") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
+    path = tmp_path / name
     # A full-page picture shows what is below the fold: load the lazy images first.
     page.eval_on_selector_all("img", "imgs => imgs.forEach(i => { i.loading = 'eager'; })")
     page.wait_for_function("[...document.images].every(i => i.complete && i.naturalWidth > 0)")

@@ -12,7 +12,7 @@ from openday.events.models import SubEvent
 from openday.registrations.models import Registration
 from tests import factories
 
-from .conftest import assert_accessible, fill_registration_form, save_screenshot
+from .conftest import assert_accessible, fill_registration_form
 
 
 def _programme():
@@ -185,7 +185,7 @@ def test_citizen_pages_through_a_filtered_programme_on_a_phone(live_server, phon
 @pytest.mark.parametrize("device", ["phone", "desktop"])
 def test_demo_open_day_pages_render(live_server, request, device):
     """The demo open day on a phone and on a desktop: programme, a sub-event, the form
-    with errors and the ticket (saved to docs/screenshots with OPENDAY_SCREENSHOTS=1)."""
+    with errors and the ticket (`make screenshots` takes the README's pictures of them)."""
     call_command("load_demo", verbosity=0)
     page = request.getfixturevalue("phone")() if device == "phone" else None
     if page is None:
@@ -200,17 +200,14 @@ def test_demo_open_day_pages_render(live_server, request, device):
     page.goto(live_server.url + "/")
     assert page.locator(".main-venue").is_visible()
     assert page.locator(".subevent-card").count() >= 10
-    save_screenshot(page, f"programme-{device}")
 
     page.goto(live_server.url + sub_event.get_absolute_url())
     assert page.locator("h1").inner_text() == sub_event.title
-    save_screenshot(page, f"subevent-{device}")
 
     page.click(".register-action a")
     page.fill("input[name=phone]", "12345")
     page.click("form.registration-form button[type=submit]")
     assert "11位" in page.locator("#form-errors").inner_text()
-    save_screenshot(page, f"form-errors-{device}")
 
     page.fill("input[name=name]", "王芳")
     page.fill("input[name=phone]", "13800138000")
@@ -218,7 +215,6 @@ def test_demo_open_day_pages_render(live_server, request, device):
     page.click("form.registration-form button[type=submit]")
     page.wait_for_url("**/r/**")
     assert page.locator("svg.ticket-qr").is_visible()
-    save_screenshot(page, f"ticket-{device}")
 
 
 def test_citizen_without_javascript_filters_and_registers(live_server, browser):

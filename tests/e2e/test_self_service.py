@@ -10,7 +10,7 @@ from openday.registrations import services
 from openday.registrations.models import Registration
 from tests import factories
 
-from .conftest import assert_accessible, fill_registration_form, save_screenshot
+from .conftest import assert_accessible, fill_registration_form
 
 
 def test_citizen_registers_with_the_code_texted_to_their_phone(
@@ -27,7 +27,6 @@ def test_citizen_registers_with_the_code_texted_to_their_phone(
     assert "138" in page.locator("[role=status]").inner_text()
     assert not Registration.objects.exists()
     assert_accessible(page)
-    save_screenshot(page, "verify-code")
 
     code = re.search(r"\b(\d{6})\b", sms_outbox[-1].text).group(1)
     page.fill("input[name=code]", f"{(int(code) + 1) % 1_000_000:06d}")
@@ -59,7 +58,6 @@ def test_citizen_deletes_their_data_after_the_activity(live_server, phone):
     page.wait_for_url("**/delete/")
     assert "王芳" in page.locator("main").inner_text()
     assert_accessible(page)
-    save_screenshot(page, "erase-data")
     page.click("form button.btn-danger")
     page.wait_for_load_state()
 

@@ -1,7 +1,8 @@
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
-from openday.events.models import District, Event, Invitation, SubEvent
+from openday.events.models import District, Event, Invitation, SubEvent, Venue
 from openday.registrations.models import Registration
 
 pytestmark = pytest.mark.django_db
@@ -45,3 +46,20 @@ def test_load_demo_generates_volume_once():
     assert counts() == before
     for sub_event in SubEvent.objects.with_places_left():
         assert sub_event.confirmed_places <= sub_event.capacity
+
+
+def test_load_demo_looks_like_a_real_open_day():
+    call_command("load_demo")
+    # Booked over the days since booking opened, so the dashboard's chart is a trend.
+    days = {
+        timezone.localdate(at) for at in Registration.objects.values_list("created_at", flat=True)
+    }
+    assert len(days) >= 6
+    assert Registration.objects.exclude(email="").exists()
+    assert Registration.objects.filter(email="").exists()
+    assert Registration.objects.filter(party_size__gt=1).exists()
+    assert not Venue.objects.filter(latitude__isnull=True).exists()
+    # Invited guests booked with their codes, and something happens today.
+    assert Registration.objects.filter(invitation__sub_event__is_main_venue=True).count() >= 50
+    today = timezone.localdate()
+    assert any(timezone.localdate(s.starts_at) == today for s in SubEvent.objects.all())

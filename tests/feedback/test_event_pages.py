@@ -32,7 +32,7 @@ def test_manage_page_offers_the_survey_once_checked_in(client, sub_event):
         sub_event_id=sub_event.pk, name="王芳", phone="13800138000"
     )
     page = booking.manage_url
-    assert "/feedback/survey/" not in client.get(page).content.decode()
+    assert "/survey/" not in client.get(page).content.decode()
     booking.registration.checked_in_at = timezone.now() - dt.timedelta(minutes=5)
     booking.registration.save()
-    assert f"/feedback/survey/{booking.token}/" in client.get(page).content.decode()
+    assert f"/r/{booking.token}/survey/" in client.get(page).content.decode()

@@ -103,6 +103,17 @@ def test_photo_process_refuses_truncated_file():
     assert error.code == "damaged"
 
 
+def test_photo_process_refuses_truncated_file_after_a_pdf_was_printed(monkeypatch):
+    from PIL import ImageFile
+
+    # What importing WeasyPrint does to the whole process.
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    content = images.jpeg_bytes(size=(1600, 1200))
+    error = rejection(content[: len(content) // 2], "cut.jpg")
+    assert error.code == "damaged"
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+
+
 def test_photo_process_refuses_oversize_file(settings):
     settings.OPENDAY_PHOTO_MAX_BYTES = 1000
     error = rejection(images.jpeg_bytes())

@@ -16,7 +16,7 @@ def test_survey_link_shown_after_activity(db):
     html = render_to_string(
         "includes/survey_link.html", {"registration": registration, "token": "tok"}
     )
-    assert 'href="/en/feedback/survey/tok/"' in html
+    assert 'href="/en/r/tok/survey/"' in html
 
 
 def test_survey_link_hidden_before_activity(sub_event):
@@ -24,4 +24,4 @@ def test_survey_link_hidden_before_activity(sub_event):
     html = render_to_string(
         "includes/survey_link.html", {"registration": registration, "token": "tok"}
     )
-    assert "/feedback/survey/" not in html
+    assert "/survey/" not in html

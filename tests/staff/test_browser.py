@@ -10,7 +10,6 @@ from django.test import Client
 from django.utils import timezone
 
 from tests import factories
-from tests.conftest import save_screenshot
 
 pytestmark = [
     pytest.mark.e2e,
@@ -92,7 +91,6 @@ def test_checkin_on_phone_with_typed_reference(staff_server, browser, volunteer,
     page.click("#checkin-lookup button[type=submit]")
     page.wait_for_selector(".checkin-name")
     assert "陈晓明" in page.inner_text(".checkin-name")
-    save_screenshot(page, "staff-checkin-phone")
     page.click(".checkin-button")
     page.wait_for_selector(".alert-success")
     assert page.inner_text("[data-counter=checked_in]") == "2"
@@ -101,7 +99,6 @@ def test_checkin_on_phone_with_typed_reference(staff_server, browser, volunteer,
     page.fill("#checkin-code", guest.reference)
     page.click("#checkin-lookup button[type=submit]")
     page.wait_for_selector(".checkin-refusal")
-    save_screenshot(page, "staff-checkin-phone-twice")
     assert errors == []
 
 
@@ -117,4 +114,3 @@ def test_dashboard_shows_charts_and_numbers(staff_server, browser, city_organise
     page.wait_for_selector("svg.chart")
     assert page.locator(".rate-bar").count() >= 4
     assert two_districts["other"]["district"].name in page.content()
-    save_screenshot(page, "staff-dashboard")

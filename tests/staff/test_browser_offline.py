@@ -9,7 +9,6 @@ from django.utils import timezone
 from openday.registrations.models import Registration
 from openday.staff.models import CheckInScan
 from tests import factories
-from tests.conftest import save_screenshot
 from tests.staff.test_browser import logged_in_page, staff_server  # noqa: F401 - fixture
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -86,7 +85,6 @@ def test_offline_scans_are_decided_locally_and_synced_once(
     assert "李*" in scan(page, doors["li"].reference)
     page.click("#checkin-local-confirm button")
     assert queued(page) == "2"
-    save_screenshot(page, "staff-checkin-offline")
     assert not Registration.objects.filter(checked_in_at__isnull=False).exists()
 
     page.context.set_offline(False)

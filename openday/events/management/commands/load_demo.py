@@ -9,7 +9,9 @@ import random
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import Case, DateTimeField, Value, When
 from django.utils import timezone
+from pypinyin import lazy_pinyin
 from tqdm import tqdm
 
 from openday.events.models import (
@@ -39,6 +41,20 @@ DISTRICTS = [
     ("pingdu", "平度市"),
     ("laixi", "莱西市"),
 ]
+
+# Roughly where each district's offices are, for the venues' map links.
+DISTRICT_CENTRES = {
+    "shinan": (36.0667, 120.3833),
+    "shibei": (36.0875, 120.3747),
+    "licang": (36.1450, 120.4328),
+    "laoshan": (36.1072, 120.4686),
+    "huangdao": (35.9606, 120.1981),
+    "chengyang": (36.3073, 120.3963),
+    "jimo": (36.3893, 120.4473),
+    "jiaozhou": (36.2644, 120.0335),
+    "pingdu": (36.7869, 119.9597),
+    "laixi": (36.8880, 120.5177),
+}
 
 FORMATS = [
     (
@@ -101,6 +117,105 @@ def demo_name(rng: random.Random) -> str:
 def demo_phone(n: int) -> str:
     # 139xxxxxxxx numbers in a block reserved for the demo.
     return f"139{n:08d}"
+
+
+def demo_email(name: str, n: int) -> str:
+    # example.com is reserved for examples: no message can reach a real person.
+    return f"{''.join(lazy_pinyin(name))}{n % 100:02d}@example.com"
+
+
+def demo_booking_times(
+    rng: random.Random, count: int, opens: dt.datetime, closes: dt.datetime
+) -> list[dt.datetime]:
+    """When `count` people booked, in order: many on the day booking opened, fewer after,
+    more again as the day comes closer; in waking hours, between `opens` and `closes`."""
+    tz = timezone.get_current_timezone()
+    first, last = timezone.localdate(opens), timezone.localdate(closes)
+    days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+    weights = [4.0 if n == 0 else 1.0 + 0.5 * n for n in range(len(days))]
+    times = []
+    for _ in range(count):
+        for _attempt in range(20):
+            day = rng.choices(days, weights)[0]
+            hour = rng.choices(range(7, 23), [1, 2, 3, 3, 3, 4, 3, 2, 2, 2, 2, 3, 4, 4, 3, 2])[0]
+            moment = dt.datetime.combine(day, dt.time(hour, rng.randrange(60)), tzinfo=tz)
+            if opens <= moment < closes:
+                break
+        else:
+            # A narrow window (a waiting list filled just now): anywhere inside it.
+            moment = opens + max(closes - opens, dt.timedelta(0)) * rng.random()
+        times.append(moment)
+    return sorted(times)
+
+
+class Bookings:
+    """The demo's registrations, made in bulk: parties of one to three where the activity
+    allows, booked over the days since booking opened, some with an e-mail address, and
+    checked in as people arrived at activities that have begun."""
+
+    def __init__(self, rng: random.Random, *, now: dt.datetime, opens: dt.datetime):
+        self.names = rng
+        # Times, party sizes and e-mail addresses draw from their own sequence, so that the
+        # names and fill levels stay what they were before these details existed.
+        self.details = random.Random(2027)
+        self.now, self.opens = now, opens
+        self.rows: list[Registration] = []
+        self.times: list[dt.datetime] = []
+        self.last: dict[int, dt.datetime] = {}
+        self.counts: dict[int, int] = {}
+
+    def add(self, sub_event, places, *, block, status="confirmed", invitation=None) -> None:
+        parties = []
+        while sum(parties) < places:
+            size = self.details.choices((1, 2, 3), (6, 3, 1))[0]
+            parties.append(min(size, sub_event.max_party_size, places - sum(parties)))
+        opens = sub_event.registration_opens_at or self.opens
+        if status == Registration.Status.WAITLISTED:
+            # The waiting list began once the places were taken.
+            opens = max(opens, self.last.get(sub_event.pk, opens))
+        closes = min(self.now, sub_event.registration_closes_at or sub_event.starts_at)
+        times = demo_booking_times(self.details, len(parties), opens, closes)
+        if times:
+            self.last[sub_event.pk] = times[-1]
+        for party_size, booked_at in zip(parties, times, strict=True):
+            index = self.counts.get(sub_event.pk, 0)
+            self.counts[sub_event.pk] = index + 1
+            name = demo_name(self.names)
+            # Most arrive around the start; one in five does not come.
+            arrived = sub_event.starts_at + dt.timedelta(minutes=index * 7 % 40 - 15)
+            came = status == "confirmed" and index % 5 and arrived <= self.now
+            self.rows.append(
+                Registration(
+                    sub_event=sub_event,
+                    invitation=invitation,
+                    name=name,
+                    phone=demo_phone(block * 1000 + index),
+                    email=demo_email(name, index) if self.details.random() < 0.3 else "",
+                    party_size=party_size,
+                    status=status,
+                    reference=new_reference(),
+                    **manage_link.new_link()[0],
+                    consent_version="demo",
+                    consent_given_at=booked_at,
+                    checked_in_at=arrived if came else None,
+                    checked_in_people=party_size if came else None,
+                    checked_in_device="door-1" if came else "",
+                )
+            )
+            self.times.append(booked_at)
+
+    def save(self) -> None:
+        Registration.objects.bulk_create(self.rows)
+        # `created_at` is set on insert; the booking times are written after, in one go.
+        Registration.objects.filter(pk__in=[row.pk for row in self.rows]).update(
+            created_at=Case(
+                *(
+                    When(pk=row.pk, then=Value(at))
+                    for row, at in zip(self.rows, self.times, strict=True)
+                ),
+                output_field=DateTimeField(),
+            )
+        )
 
 
 class Command(BaseCommand):
@@ -211,8 +326,11 @@ class Command(BaseCommand):
             AgendaItem.objects.create(
                 sub_event=main, starts_at=start, ends_at=end, title=title, description=text
             )
-        for group in groups.values():
-            Invitation.objects.create(sub_event=main, group=group, seats=20)
+        # Invited guests booked most of their seats with their codes.
+        booking = Bookings(rng, now=timezone.now(), opens=at(-7, 9))
+        for group, booked in zip(groups.values(), (17, 14, 11, 16, 18), strict=True):
+            invitation = Invitation.objects.create(sub_event=main, group=group, seats=20)
+            booking.add(main, booked, block=0, invitation=invitation)
 
         plans = [
             # (district, format, day offset, hour, capacity, state)
@@ -227,6 +345,7 @@ class Command(BaseCommand):
             ("huangdao", "enforcement-experience", 6, 9, 15, ""),
             ("huangdao", "service-in-community", 10, 9, 60, ""),
             ("chengyang", "law-in-community", 3, 15, 40, "cancelled"),
+            ("laoshan", "service-in-community", 0, 9, 60, "today"),
             ("chengyang", "enforcement-experience", 7, 9, 12, ""),
             ("jimo", "service-in-community", 6, 9, 40, ""),
             ("jimo", "face-to-face", -2, 14, 30, "past"),
@@ -242,14 +361,26 @@ class Command(BaseCommand):
                 "执法中队",
                 "squadron",
                 "中队门口集合，由带队队员讲解安全须知。",
+                (0.0042, -0.0061),
             ),
             "law-in-community": (
                 "社区党群服务中心",
                 "community-centre",
                 "在服务中心一楼多功能厅。",
+                (-0.0053, 0.0034),
             ),
-            "service-in-community": ("社区广场", "community-square", "社区广场东侧服务台。"),
-            "face-to-face": ("城市管理局会议室", "bureau", "一楼大厅登记后由工作人员引导。"),
+            "service-in-community": (
+                "社区广场",
+                "community-square",
+                "社区广场东侧服务台。",
+                (0.0021, 0.0072),
+            ),
+            "face-to-face": (
+                "城市管理局会议室",
+                "bureau",
+                "一楼大厅登记后由工作人员引导。",
+                (-0.0031, -0.0044),
+            ),
         }
         titles = {
             "enforcement-experience": "跟着城管去巡查：{d}执法体验日",
@@ -262,7 +393,8 @@ class Command(BaseCommand):
             plans, start=1
         ):
             district = districts[district_slug]
-            kind_name, kind_slug, directions = venue_kind[format_slug]
+            kind_name, kind_slug, directions, (north, east) = venue_kind[format_slug]
+            latitude, longitude = DISTRICT_CENTRES[district_slug]
             venue, _ = Venue.objects.get_or_create(
                 slug=f"{district_slug}-{kind_slug}",
                 defaults={
@@ -270,6 +402,8 @@ class Command(BaseCommand):
                     "district": district,
                     "address": f"青岛市{district.name}{rng.choice(streets)}{rng.randint(1, 300)}号",
                     "directions": directions,
+                    "latitude": f"{latitude + north:.6f}",
+                    "longitude": f"{longitude + east:.6f}",
                 },
             )
             starts = at(day, hour)
@@ -280,7 +414,9 @@ class Command(BaseCommand):
                 venue=venue,
                 format=formats[format_slug],
                 starts_at=starts,
-                ends_at=starts + dt.timedelta(hours=3 if hour == 9 else 2),
+                # Today's service fair lasts the day.
+                ends_at=starts
+                + dt.timedelta(hours=7 if state == "today" else 3 if hour == 9 else 2),
                 capacity=capacity,
                 max_party_size=1 if format_slug == "enforcement-experience" else 3,
                 waitlist_enabled=state != "nearly_full",
@@ -311,34 +447,19 @@ class Command(BaseCommand):
             if state == "invitations":
                 Invitation.objects.create(sub_event=sub_event, group=groups["citizens"], seats=4)
                 Invitation.objects.create(sub_event=sub_event, group=groups["students"], seats=4)
-            filled = {"nearly_full": capacity - 2, "waitlist": capacity, "past": 24}.get(state, 0)
+            filled = {
+                "nearly_full": capacity - 2,
+                "waitlist": capacity,
+                "past": 24,
+                "today": capacity - 14,
+            }.get(state, 0)
             if not filled and state != "cancelled":
                 filled = rng.randint(0, capacity // 2)
-            self._demo_registrations(sub_event, filled, number, rng)
+            booking.add(sub_event, filled, block=number)
             if state == "waitlist":
-                self._demo_registrations(
-                    sub_event, 3, number, rng, status=Registration.Status.WAITLISTED, first=filled
-                )
+                booking.add(sub_event, 3, block=number, status=Registration.Status.WAITLISTED)
+        booking.save()
         return event, True
-
-    def _demo_registrations(self, sub_event, places, block, rng, status="confirmed", first=0):
-        rows = []
-        for index in range(first, first + places):
-            rows.append(
-                Registration(
-                    sub_event=sub_event,
-                    name=demo_name(rng),
-                    phone=demo_phone(block * 1000 + index),
-                    party_size=1,
-                    status=status,
-                    reference=new_reference(),
-                    **manage_link.new_link()[0],
-                    consent_version="demo",
-                    consent_given_at=timezone.now(),
-                    checked_in_at=sub_event.starts_at if sub_event.is_past and index % 5 else None,
-                )
-            )
-        Registration.objects.bulk_create(rows)
 
     # --- generated volume ---------------------------------------------------------------
 
