@@ -61,5 +61,11 @@ def test_load_demo_looks_like_a_real_open_day():
     assert not Venue.objects.filter(latitude__isnull=True).exists()
     # Invited guests booked with their codes, and something happens today.
     assert Registration.objects.filter(invitation__sub_event__is_main_venue=True).count() >= 50
+    groups = Registration.objects.filter(participants__isnull=False).distinct()
+    assert groups.count() >= 3
+    for group in groups:
+        assert group.invitation is not None
+        assert group.participants.count() == group.party_size - 1
+        assert group.party_size > group.sub_event.max_party_size
     today = timezone.localdate()
     assert any(timezone.localdate(s.starts_at) == today for s in SubEvent.objects.all())

@@ -24,7 +24,7 @@ from openday.events.models import (
     SubEvent,
     Venue,
 )
-from openday.registrations import manage_link
+from openday.registrations import manage_link, services
 from openday.registrations.models import Registration, new_reference
 
 EVENT_SLUG = "open-day"
@@ -328,8 +328,10 @@ class Command(BaseCommand):
             )
         # Invited guests booked most of their seats with their codes.
         booking = Bookings(rng, now=timezone.now(), opens=at(-7, 9))
-        for group, booked in zip(groups.values(), (17, 14, 11, 16, 18), strict=True):
+        invitations = {}
+        for group, booked in zip(groups.values(), (17, 14, 11, 16, 10), strict=True):
             invitation = Invitation.objects.create(sub_event=main, group=group, seats=20)
+            invitations[group.slug] = invitation
             booking.add(main, booked, block=0, invitation=invitation)
 
         plans = [
@@ -446,7 +448,9 @@ class Command(BaseCommand):
                     )
             if state == "invitations":
                 Invitation.objects.create(sub_event=sub_event, group=groups["citizens"], seats=4)
-                Invitation.objects.create(sub_event=sub_event, group=groups["students"], seats=4)
+                invitations[f"students-{district_slug}"] = Invitation.objects.create(
+                    sub_event=sub_event, group=groups["students"], seats=4
+                )
             filled = {
                 "nearly_full": capacity - 2,
                 "waitlist": capacity,
@@ -459,7 +463,33 @@ class Command(BaseCommand):
             if state == "waitlist":
                 booking.add(sub_event, 3, block=number, status=Registration.Status.WAITLISTED)
         booking.save()
+        self._group_bookings(invitations, opens=at(-7, 9))
         return event, True
+
+    def _group_bookings(self, invitations: dict[str, Invitation], *, opens: dt.datetime) -> None:
+        """Groups (a class with its teacher, a delegation) booked by their leaders with an
+        invitation code, every member named, through the booking service as on the site."""
+        names = random.Random(2029)
+        for number, (key, leader, size) in enumerate(
+            [
+                ("students", "刘晓梅", 6),
+                ("committee", "赵建国", 3),
+                ("students-licang", "孙立新", 4),
+                ("students-laoshan", "周文静", 4),
+            ]
+        ):
+            invitation = invitations[key]
+            created = services.registration_create(
+                sub_event_id=invitation.sub_event_id,
+                name=leader,
+                phone=demo_phone(900 + number),
+                party_size=size,
+                invitation_code=invitation.code,
+                participants=[{"name": demo_name(names)} for _ in range(size - 1)],
+            ).registration
+            Registration.objects.filter(pk=created.pk).update(
+                created_at=opens + dt.timedelta(days=1 + number, hours=2 + number)
+            )
 
     # --- generated volume ---------------------------------------------------------------
 
