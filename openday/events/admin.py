@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
 from openday.core.admin import ImageStorageAdmin
+from openday.notifications import services as notify
 from openday.registrations import services
 from openday.staff import scope
 from openday.staff.admin_scope import DistrictScopedAdmin, ScopedInlineMixin, ScopedRelatedFilter
@@ -282,8 +283,8 @@ class NoticeAdmin(DistrictScopedAdmin):
     list_select_related = ["event", "sub_event", "created_by"]
     search_fields = ["text", "sub_event__title"]
     autocomplete_fields = ["sub_event"]
-    fields = ["event", "sub_event", "text", "is_active", "created_by", "created_at"]
-    readonly_fields = ["created_by", "created_at"]
+    fields = ["event", "sub_event", "text", "is_active", "created_by", "created_at", "told"]
+    readonly_fields = ["created_by", "created_at", "told"]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -295,6 +296,30 @@ class NoticeAdmin(DistrictScopedAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+        # The registrants hear of a shown notice once, however often it is saved.
+        told = notify.notify_live_notice(obj)
+        if told:
+            self.message_user(
+                request,
+                ngettext(
+                    "The notice is being sent to %(count)d registration.",
+                    "The notice is being sent to %(count)d registrations.",
+                    told,
+                )
+                % {"count": told},
+                messages.INFO,
+            )
+
+    @admin.display(description=_("messages to registrants"))
+    def told(self, obj):
+        if obj is None or obj.pk is None:
+            return _(
+                "Once posted, the notice is sent to the registrations it concerns, by text "
+                "message (its first 20 characters) and by e-mail. The message page of an "
+                "activity shows how many that is."
+            )
+        counts = notify.delivery_counts(notify.live_notice_messages(obj))
+        return _("%(sent)d sent, %(waiting)d waiting, %(failed)d failed") % counts
 
 
 @admin.register(Invitation)

@@ -100,9 +100,16 @@ class Notification(models.Model):
             models.Index(fields=["channel", "sent_at"], name="notification_sent_idx"),
         ]
         constraints = [
+            # A message still to be sent has someone to go to; one that went out may
+            # have lost its recipient to the retention purge.
             models.CheckConstraint(
-                condition=~Q(registration__isnull=True, phone="", email=""),
-                name="notification_has_recipient",
+                condition=~Q(
+                    registration__isnull=True,
+                    phone="",
+                    email="",
+                    status__in=["queued", "retrying", "sending"],
+                ),
+                name="notification_waiting_has_recipient",
             ),
         ]
 

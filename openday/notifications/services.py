@@ -190,7 +190,7 @@ def notify_suggestion_replied(feedback) -> None:
             phone=phone,
             email=email,
             params=params,
-            idempotency_key=f"suggestion_replied:{feedback.pk}:{channel}",
+            idempotency_key=_suggestion_reply_key(feedback.pk, channel),
             send_after=send_after,
         )
         for channel, phone, email in [
@@ -200,6 +200,89 @@ def notify_suggestion_replied(feedback) -> None:
         if phone or email
     ]
     record(rows)
+
+
+def live_notice_registrations(notice):
+    """Whom a live notice tells: the active registrations of its activity, or of every
+    activity of its open day for a notice about the whole day, whose activity has not
+    ended and was not cancelled."""
+    registrations = Registration.objects.active().filter(
+        sub_event__is_cancelled=False, sub_event__ends_at__gt=timezone.now()
+    )
+    if notice.sub_event_id is not None:
+        return registrations.filter(sub_event_id=notice.sub_event_id)
+    return registrations.filter(sub_event__event_id=notice.event_id)
+
+
+def _live_notice_key(notice) -> str:
+    return f"live_notice:{notice.pk}:"
+
+
+def live_notice_messages(notice):
+    """The delivery records of a live notice."""
+    return Notification.objects.filter(idempotency_key__startswith=_live_notice_key(notice))
+
+
+def notify_live_notice(notice) -> int:
+    """Staff posted (or showed again) a live notice: each registration it concerns hears
+    of it once, however often the notice is saved; one taken down sends nothing more.
+    The text message carries the notice cut to a template parameter, the e-mail all of
+    it. Urgent (`policy.URGENT`): it is about today's plans, so it goes out at night and
+    past the SMS budget. Returns how many registrations it newly reaches."""
+    prefix = _live_notice_key(notice)
+    if not notice.is_active:
+        live_notice_messages(notice).waiting().delete()
+        return 0
+    title = (notice.sub_event or notice.event).title
+    params = {"activity": shorten(title), "notice": shorten(notice.text), "body": notice.text}
+    told = set(live_notice_messages(notice).values_list("registration_id", flat=True))
+    rows: list[Notification] = []
+    count = 0
+    for registration in live_notice_registrations(notice).order_by("pk").iterator(2000):
+        if registration.pk in told:
+            continue
+        new = _rows_for(registration, Kind.LIVE_NOTICE, params, f"{prefix}{registration.pk}")
+        rows += new
+        count += bool(new)
+    record(rows)
+    return count
+
+
+def _suggestion_reply_key(feedback_pk: int, channel: str) -> str:
+    return f"suggestion_replied:{feedback_pk}:{channel}"
+
+
+def forget_recipients(*, registrations=None, feedback=None) -> int:
+    """The retention purge and a person deleting their data: the messages of these
+    registrations, or the replies to these suggestions, keep their kind, channel and
+    outcome but no longer their number, address or parameters (a staff message or a
+    notice may name people); those not yet sent are dropped. Returns how many records
+    were cleared."""
+    cleared = 0
+    if registrations is not None:
+        cleared += _forget(Notification.objects.filter(registration__in=registrations))
+    if feedback is not None:
+        pks = list(feedback.values_list("pk", flat=True))
+        for start in range(0, len(pks), 500):
+            keys = [
+                _suggestion_reply_key(pk, channel)
+                for pk in pks[start : start + 500]
+                for channel in Notification.Channel.values
+            ]
+            cleared += _forget(Notification.objects.filter(idempotency_key__in=keys))
+    return cleared
+
+
+def _forget(records) -> int:
+    # A row a worker holds right now is dropped too: its last update then changes nothing.
+    records.filter(
+        status__in=[
+            Notification.Status.QUEUED,
+            Notification.Status.RETRYING,
+            Notification.Status.SENDING,
+        ]
+    ).delete()
+    return records.exclude(phone="", email="", params={}).update(phone="", email="", params={})
 
 
 def reach(registrations) -> dict[str, int]:

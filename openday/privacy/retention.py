@@ -1,8 +1,10 @@
 """Keeping personal data only as long as its purpose needs.
 
 Anonymising clears what identifies a person (name, phone, e-mail; a feedback's contact
-details) and keeps what statistics count (status, party size, check-in, rating, text,
-dates). Rows are never deleted, so every count of past activities stays the same.
+details; the number, address and parameters of the messages sent to them) and keeps what
+statistics count (status, party size, check-in, rating, text, dates; a message's kind,
+channel and outcome). Rows are never deleted, so every count of past activities stays
+the same; only messages still waiting to go to the person are dropped.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from openday.core.refusals import Refusal
 from openday.feedback.models import Feedback
+from openday.notifications import services as notify
 from openday.registrations import idempotency, services
 from openday.registrations.models import Participant, Registration
 
@@ -45,12 +48,14 @@ class PurgeResult:
 
 def _anonymise_registrations(queryset, now) -> int:
     Participant.objects.filter(registration__in=queryset).delete()
+    notify.forget_recipients(registrations=queryset)
     return queryset.update(
         name="", phone="", email="", needs="", needs_note="", anonymised_at=now, updated_at=now
     )
 
 
 def _anonymise_feedback(queryset, now) -> int:
+    notify.forget_recipients(feedback=queryset)
     return queryset.update(contact_name="", contact_phone="", contact_email="", anonymised_at=now)
 
 

@@ -4,6 +4,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import Count, Sum
 from django.utils import timezone
 
@@ -186,3 +187,90 @@ def test_registration_erase_of_a_cancelled_activity_is_allowed():
     registration_erase(registration=registration)
     registration.refresh_from_db()
     assert registration.phone == ""
+
+
+PHONE, EMAIL = "13812345678", "wang.fang@example.com"
+
+
+def rows_holding(*values: str) -> list[tuple[str, str]]:
+    """(table, value) for every row of every table in which one of `values` appears."""
+    found = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            quoted = connection.ops.quote_name(table)
+            cursor.execute(f"SELECT * FROM {quoted}")  # noqa: S608 (table names from Django)
+            for row in cursor.fetchall():
+                text = " ".join(map(str, row))
+                found += [(table, value) for value in values if value in text]
+    return found
+
+
+@pytest.fixture
+def told_person(django_capture_on_commit_callbacks, sms_outbox, admin_user):
+    """A registrant who booked, was told by text and e-mail, got a staff message and a
+    live notice, left a suggestion that staff answered, and whose activity then ended."""
+    from openday.events.models import Notice
+    from openday.notifications import services as notify
+    from openday.registrations import services
+    from openday.staff.messaging import staff_message_send
+
+    sub_event = factories.SubEventFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = services.registration_create(
+            sub_event_id=sub_event.pk, name="王芳", phone=PHONE, email=EMAIL
+        )
+        staff_message_send(
+            sub_event=sub_event,
+            kind="other",
+            subject="集合地点调整",
+            body="请从东门入场",
+            statuses=["confirmed"],
+            checked_in="",
+            sent_by=admin_user,
+        )
+        notice = Notice.objects.create(event=sub_event.event, sub_event=sub_event, text="改在室内")
+        notify.notify_live_notice(notice)
+        feedback = factories.FeedbackFactory(
+            event=sub_event.event,
+            registration=booking.registration,
+            contact_consent=True,
+            contact_phone=PHONE,
+            contact_email=EMAIL,
+            public_reply="已采纳",
+            is_published=True,
+        )
+        notify.notify_suggestion_replied(feedback)
+    assert {message.phone for message in sms_outbox} == {PHONE}
+    assert len(sms_outbox) == 4  # booked, staff message, notice, reply
+    ends = timezone.now() - dt.timedelta(days=200)
+    sub_event.starts_at, sub_event.ends_at = ends - dt.timedelta(hours=2), ends
+    sub_event.save()
+    assert rows_holding(PHONE, EMAIL)
+    return Registration.objects.get(pk=booking.registration.pk)
+
+
+def test_after_the_purge_no_table_holds_the_registrants_number_or_address(told_person):
+    from openday.notifications.models import Notification
+
+    before = list(Notification.objects.values_list("kind", "channel", "status").order_by("pk"))
+    purge()
+    assert rows_holding(PHONE, EMAIL) == []
+    # What the dashboard counts stays.
+    after = list(Notification.objects.values_list("kind", "channel", "status").order_by("pk"))
+    assert after == before
+
+
+def test_deleting_ones_data_clears_it_from_the_messages_too(told_person):
+    from openday.notifications.models import Notification
+
+    registration_erase(registration=told_person)
+    assert rows_holding(PHONE, EMAIL) == []
+    assert not Notification.objects.exclude(params={}).exists()
+
+
+def test_a_message_not_yet_sent_is_dropped_by_the_purge(told_person):
+    from openday.notifications.models import Notification
+
+    Notification.objects.filter(kind="live_notice", channel="sms").update(status="retrying")
+    purge()
+    assert not Notification.objects.filter(kind="live_notice", channel="sms").exists()
