@@ -411,8 +411,11 @@ OPENDAY_QUIET_HOURS_START = int(os.environ.get("OPENDAY_QUIET_HOURS_START", "22"
 OPENDAY_QUIET_HOURS_END = int(os.environ.get("OPENDAY_QUIET_HOURS_END", "8"))
 # Cost guard: text messages the site may send per hour and per day (0: no limit). Past
 # either, messages that are not urgent wait for the next hour and staff see a warning.
-OPENDAY_SMS_BUDGET_HOUR = int(os.environ.get("OPENDAY_SMS_BUDGET_HOUR", "0"))
-OPENDAY_SMS_BUDGET_DAY = int(os.environ.get("OPENDAY_SMS_BUDGET_DAY", "0"))
+# The defaults hold a small city's reminder wave; `check --deploy` warns when both are 0.
+OPENDAY_SMS_BUDGET_HOUR = int(os.environ.get("OPENDAY_SMS_BUDGET_HOUR", "2000"))
+OPENDAY_SMS_BUDGET_DAY = int(os.environ.get("OPENDAY_SMS_BUDGET_DAY", "20000"))
+# The task worker sends what is due (send_due_notifications' work) this often; 0: cron does.
+OPENDAY_SEND_DUE_SECONDS = int(os.environ.get("OPENDAY_SEND_DUE_SECONDS", "60"))
 OPENDAY_VERIFICATION_CODE_MINUTES = int(os.environ.get("OPENDAY_VERIFICATION_CODE_MINUTES", "5"))
 OPENDAY_VERIFICATION_MAX_ATTEMPTS = int(os.environ.get("OPENDAY_VERIFICATION_MAX_ATTEMPTS", "5"))
 # Seconds an anonymous visitor may see a cached programme or activity page (and so a

@@ -7,6 +7,9 @@ the same options as `db_worker`):
 
 - keeps running through an outage: it says so once, waits (1 s, doubling up to 30 s)
   and carries on once the database answers;
+- does the work of the clock it is given (`periodic`: seconds between runs, and what to
+  run; the command adds sending what is due, so no cron entry is needed), the first run
+  at start;
 - at start, after an outage and every RECOVER_EVERY_SECONDS, puts back to READY the
   tasks nobody is running any more: RUNNING tasks last claimed by this worker's own ID
   (a previous life of it: give each worker a stable `--worker-id` of its own, as the
@@ -24,6 +27,7 @@ import logging
 import random
 import signal
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
@@ -77,6 +81,21 @@ def recover_abandoned(*, worker_id: str, lease_seconds: float) -> int:
 class SupervisedWorker(db_worker.Worker):
     # Seconds to wait after the database failed; doubled after each failure up to the last.
     outage_waits = (1.0, 30.0)
+    # Work by the clock between tasks: (seconds between runs, what to run).
+    periodic: tuple[tuple[float, Callable[[], object]], ...] = ()
+
+    def _run_periodic(self, next_runs: list[float]) -> None:
+        for index, (every, work) in enumerate(self.periodic):
+            if time.monotonic() < next_runs[index]:
+                continue
+            next_runs[index] = time.monotonic() + every
+            try:
+                work()
+            except OUTAGE_ERRORS:
+                raise
+            except Exception:
+                # A fault in one round must not stop the worker: the next round tries again.
+                logger.exception("periodic work %s failed", getattr(work, "__name__", work))
 
     def _next_task(self) -> tuple[bool, DBTaskResult | None]:
         """(whether the queue could be read, the task claimed for this worker or None)."""
@@ -102,6 +121,7 @@ class SupervisedWorker(db_worker.Worker):
             time.sleep(random.random())  # workers started together do not poll together
         first_wait, last_wait = self.outage_waits
         delay, down_since, next_recovery = first_wait, None, 0.0
+        next_periodic = [0.0] * len(self.periodic)
         while self.running:
             try:
                 if time.monotonic() >= next_recovery:
@@ -109,6 +129,7 @@ class SupervisedWorker(db_worker.Worker):
                         worker_id=self.worker_id, lease_seconds=settings.OPENDAY_TASK_LEASE_SECONDS
                     )
                     next_recovery = time.monotonic() + RECOVER_EVERY_SECONDS
+                self._run_periodic(next_periodic)
                 read, task_result = self._next_task()
                 if down_since is not None:
                     logger.warning(
@@ -144,13 +165,19 @@ class Command(db_worker.Command):
         "outages, and taking back tasks a dead worker left running."
     )
 
+    def periodic_work(self) -> tuple[tuple[float, Callable[[], object]], ...]:
+        """Work by the clock for the worker; a command of an upper layer adds its own."""
+        return ()
+
     def handle(self, *args, **options):
         # db_worker builds its Worker by name: swap in the supervised one for this run.
         original = db_worker.Worker
         # The worker installs its own SIGINT/SIGTERM handlers; a caller that runs the
         # command in-process (tests, call_command) gets its own back afterwards.
         handlers = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
-        db_worker.Worker = SupervisedWorker
+        db_worker.Worker = type(
+            "SupervisedWorker", (SupervisedWorker,), {"periodic": tuple(self.periodic_work())}
+        )
         try:
             return super().handle(*args, **options)
         finally:

@@ -260,6 +260,8 @@ def privacy(request):
         "privacy.html",
         {
             "retention_days": settings.OPENDAY_RETENTION_DAYS,
+            "noshow_rule": settings.OPENDAY_NOSHOW_LIMIT > 0,
+            "noshow_months": settings.OPENDAY_NOSHOW_MONTHS,
             "consent_version": settings.OPENDAY_CONSENT_VERSION,
         },
     )

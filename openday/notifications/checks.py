@@ -74,3 +74,20 @@ def check_sms_gateway(app_configs, **kwargs):
                 )
             )
     return messages
+
+
+@register(SMS, deploy=True)
+def check_sms_budget(app_configs, **kwargs):
+    """A gateway without a budget sends whatever a mistake or a loop asks it to."""
+    if backend_path() in LOCAL_BACKENDS:
+        return []
+    if settings.OPENDAY_SMS_BUDGET_HOUR or settings.OPENDAY_SMS_BUDGET_DAY:
+        return []
+    return [
+        Warning(
+            "Text messages have no budget (OPENDAY_SMS_BUDGET_HOUR and OPENDAY_SMS_BUDGET_DAY "
+            "are 0): nothing holds back reminders or staff messages however many there are.",
+            hint="Set a budget per hour and per day (defaults 2000 and 20000; docs/sms.md).",
+            id="notifications.W003",
+        )
+    ]

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import formats, timezone, translation
 from django.utils.translation import pgettext
@@ -446,3 +446,24 @@ def send_due(*, now: dt.datetime | None = None) -> dict[str, int]:
     figures["due"] = len(ids)
     enqueue(ids, now=now)
     return figures
+
+
+# The PostgreSQL advisory lock taken by whoever runs `send_due` from a worker.
+SEND_DUE_LOCK = 0x0DE_5E4D
+
+
+def send_due_exclusively(*, now: dt.datetime | None = None) -> dict[str, int] | None:
+    """`send_due` unless another worker is running it right now (None then): on
+    PostgreSQL a session advisory lock lets one worker of many do it. Other databases
+    have no lock across processes; there a second run is only wasted work."""
+    if connection.vendor != "postgresql":
+        return send_due(now=now)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [SEND_DUE_LOCK])
+        if not cursor.fetchone()[0]:
+            return None
+    try:
+        return send_due(now=now)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [SEND_DUE_LOCK])

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from openday.core.refusals import Refusal
 from openday.feedback.models import Feedback
 from openday.notifications import services as notify
-from openday.registrations import idempotency
+from openday.registrations import idempotency, services
 from openday.registrations.models import Participant, Registration
 
 from .models import PhoneVerification
@@ -43,6 +43,7 @@ class PurgeResult:
     registrations: int
     feedback: int
     verification_codes: int
+    no_show_records: int = 0
 
 
 def _anonymise_registrations(queryset, now) -> int:
@@ -80,16 +81,29 @@ def personal_data_purge(
         )
     )
     codes = PhoneVerification.objects.filter(created_at__lt=now - VERIFICATION_KEEP)
+    # What the no-show rule kept of anonymised registrations, once past its window.
+    no_show_records = services.no_show_records_expired(now=now)
     if dry_run:
-        return PurgeResult(ended_before, registrations.count(), feedback.count(), codes.count())
+        return PurgeResult(
+            ended_before,
+            registrations.count(),
+            feedback.count(),
+            codes.count(),
+            no_show_records.count(),
+        )
     with transaction.atomic():
         # Repeatable booking answers live a day; they hold a sealed manage token.
         idempotency.forget_expired()
+        expired = no_show_records.delete()[0]
+        # The window may be longer than the retention period: the rule keeps what it
+        # needs of the numbers about to go, without the numbers.
+        services.no_shows_remember(registrations=registrations, now=now)
         return PurgeResult(
             ended_before,
             _anonymise_registrations(registrations, now),
             _anonymise_feedback(feedback, now),
             codes.delete()[0],
+            expired,
         )
 
 
@@ -103,9 +117,10 @@ def registration_erase(*, registration: Registration) -> None:
         raise ErasureNotAllowed()
     now = timezone.now()
     with transaction.atomic():
-        _anonymise_registrations(
-            Registration.objects.filter(pk=registration.pk, anonymised_at__isnull=True), now
-        )
+        mine = Registration.objects.filter(pk=registration.pk, anonymised_at__isnull=True)
+        # Deleting one's data does not reset the no-show rule.
+        services.no_shows_remember(registrations=mine, now=now)
+        _anonymise_registrations(mine, now)
         _anonymise_feedback(
             Feedback.objects.filter(registration=registration, anonymised_at__isnull=True), now
         )

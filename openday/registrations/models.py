@@ -294,6 +294,32 @@ class NoShowPardon(models.Model):
         return f"{mask_phone(self.phone)} · {self.created_at:%Y-%m-%d}"
 
 
+class NoShowRecord(models.Model):
+    """An activity a phone number missed, kept without the number once the registration's
+    personal data is removed (the person deleted it, or the retention purge did), so that
+    removing one's data does not reset the no-show rule (`services.no_show_suspended_until`
+    counts these with the registrations). Only a keyed hash of the number
+    (`core.phone.phone_digest`) and when the activity ended; the retention purge deletes a
+    record once it is older than the no-show window (OPENDAY_NOSHOW_MONTHS)."""
+
+    phone_hash = models.CharField(max_length=64, db_index=True)
+    sub_event = models.ForeignKey("events.SubEvent", on_delete=models.CASCADE, related_name="+")
+    missed_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("missed activity (no phone number)")
+        verbose_name_plural = _("missed activities (no phone number)")
+        ordering = ["-missed_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["phone_hash", "sub_event"], name="noshowrecord_once_per_activity"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phone_hash[:8]}… {self.missed_at:%Y-%m-%d}"
+
+
 class RegistrationLog(models.Model):
     """What happened to a registration, who did it and when. Written only by the booking
     services, in the transaction that made the change, so no caller can forget it and no

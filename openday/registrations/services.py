@@ -39,6 +39,7 @@ from openday.notifications import services as notify
 from . import idempotency, manage_link, sold_out
 from .models import (
     NoShowPardon,
+    NoShowRecord,
     Participant,
     PhoneLock,
     Registration,
@@ -447,23 +448,16 @@ def _status_or_sold_out(
         raise
 
 
-def no_show_suspended_until(phone: str, *, now: dt.datetime | None = None) -> dt.datetime | None:
-    """When a phone number may register again, or None when it may register now.
+def no_show_window_start(now: dt.datetime) -> dt.datetime:
+    """No-shows of activities that ended after this moment count (OPENDAY_NOSHOW_MONTHS)."""
+    return now - dt.timedelta(days=round(settings.OPENDAY_NOSHOW_MONTHS * 30.44))
 
-    A no-show is a confirmed registration at an activity that took place (not cancelled,
-    already ended) without check-in, or one cancelled only after the activity started.
-    OPENDAY_NOSHOW_LIMIT of them whose activity ended within the last
-    OPENDAY_NOSHOW_MONTHS suspend the number for OPENDAY_NOSHOW_BAN_DAYS after the last one.
-    No-shows before staff lifted a suspension (`NoShowPardon`) no longer count.
-    """
-    limit = settings.OPENDAY_NOSHOW_LIMIT
-    if limit <= 0 or not phone:
-        return None
-    now = now or timezone.now()
-    since = now - dt.timedelta(days=round(settings.OPENDAY_NOSHOW_MONTHS * 30.44))
+
+def _no_shows(registrations, *, since: dt.datetime, now: dt.datetime) -> list[tuple]:
+    """(phone, sub_event_id, ends_at) of the no-shows among `registrations` whose
+    activity ended within (since, now]: see `no_show_suspended_until`."""
     rows = (
-        Registration.objects.filter(
-            phone=phone,
+        registrations.filter(
             status__in=[Registration.Status.CONFIRMED, Registration.Status.CANCELLED],
             checked_in_at__isnull=True,
             sub_event__is_cancelled=False,
@@ -471,17 +465,51 @@ def no_show_suspended_until(phone: str, *, now: dt.datetime | None = None) -> dt
             sub_event__ends_at__lte=now,
         )
         .order_by()
-        .values_list("status", "cancelled_at", "sub_event__starts_at", "sub_event__ends_at")
+        .values_list(
+            "phone",
+            "sub_event_id",
+            "status",
+            "cancelled_at",
+            "sub_event__starts_at",
+            "sub_event__ends_at",
+        )
     )
     # The last condition in Python: as an OR in SQL it costs PostgreSQL more to plan than
     # to run, on every booking, for the few rows a phone number has.
-    missed = [
-        ends_at
-        for status, cancelled_at, starts_at, ends_at in rows
+    return [
+        (phone, sub_event_id, ends_at)
+        for phone, sub_event_id, status, cancelled_at, starts_at, ends_at in rows
         if status == Registration.Status.CONFIRMED
         or (cancelled_at is not None and cancelled_at >= starts_at)
     ]
-    # The pardons in a second query, as most numbers have no past registrations.
+
+
+def no_show_suspended_until(phone: str, *, now: dt.datetime | None = None) -> dt.datetime | None:
+    """When a phone number may register again, or None when it may register now.
+
+    A no-show is a confirmed registration at an activity that took place (not cancelled,
+    already ended) without check-in, or one cancelled only after the activity started.
+    OPENDAY_NOSHOW_LIMIT of them whose activity ended within the last
+    OPENDAY_NOSHOW_MONTHS suspend the number for OPENDAY_NOSHOW_BAN_DAYS after the last one.
+    No-shows of registrations whose personal data is gone count through their
+    `NoShowRecord`. No-shows before staff lifted a suspension (`NoShowPardon`) no longer
+    count.
+    """
+    limit = settings.OPENDAY_NOSHOW_LIMIT
+    if limit <= 0 or not phone:
+        return None
+    now = now or timezone.now()
+    since = no_show_window_start(now)
+    missed = [
+        ends_at
+        for _phone, _sub_event, ends_at in _no_shows(
+            Registration.objects.filter(phone=phone), since=since, now=now
+        )
+    ]
+    missed += NoShowRecord.objects.filter(
+        phone_hash=phone_digest(phone), missed_at__gt=since, missed_at__lte=now
+    ).values_list("missed_at", flat=True)
+    # The pardons in another query, as most numbers have no past registrations.
     if len(missed) < limit:
         return None
     # A no-show counts unless staff lifted the suspension after that activity ended.
@@ -492,6 +520,29 @@ def no_show_suspended_until(phone: str, *, now: dt.datetime | None = None) -> dt
         return None
     until = max(missed) + dt.timedelta(days=settings.OPENDAY_NOSHOW_BAN_DAYS)
     return until if until > now else None
+
+
+def no_shows_remember(*, registrations, now: dt.datetime | None = None) -> int:
+    """Keep the no-shows among `registrations` as `NoShowRecord`s (a keyed hash of the
+    number, the activity, when it ended), just before their personal data is removed;
+    only those still inside the no-show window, and only while the rule is on. Called in
+    the transaction that removes the data. The number of records written."""
+    if settings.OPENDAY_NOSHOW_LIMIT <= 0:
+        return 0
+    now = now or timezone.now()
+    records = [
+        NoShowRecord(phone_hash=phone_digest(phone), sub_event_id=sub_event_id, missed_at=ends_at)
+        for phone, sub_event_id, ends_at in _no_shows(
+            registrations.exclude(phone=""), since=no_show_window_start(now), now=now
+        )
+    ]
+    NoShowRecord.objects.bulk_create(records, ignore_conflicts=True)
+    return len(records)
+
+
+def no_show_records_expired(*, now: dt.datetime | None = None):
+    """The records the no-show rule no longer needs (older than its window)."""
+    return NoShowRecord.objects.filter(missed_at__lte=no_show_window_start(now or timezone.now()))
 
 
 def no_show_suspension_lift(*, phone: str, by_staff=None, note: str = "") -> NoShowPardon:

@@ -99,3 +99,24 @@ def test_templates_that_are_not_a_json_object_stop_the_site_with_a_clear_message
         assert result.returncode != 0
         assert "OPENDAY_SMS_TEMPLATES" in result.stderr
         assert expected in result.stderr
+
+
+def test_check_deploy_warns_when_text_messages_have_no_budget(tencent, settings):
+    settings.OPENDAY_SMS_TEMPLATES = {kind: str(1000 + n) for n, kind in enumerate(PARAMETERS)}
+    settings.OPENDAY_SMS_BUDGET_HOUR = settings.OPENDAY_SMS_BUDGET_DAY = 0
+    assert "notifications.W003" in deploy_check()
+    settings.OPENDAY_SMS_BUDGET_DAY = 20000
+    assert "notifications.W003" not in deploy_check()
+
+
+def test_the_suggested_budget_is_the_default():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from openday import settings as project
+
+    lines = (Path(settings.BASE_DIR) / ".env.example").read_text(encoding="utf-8").splitlines()
+    suggested = dict(line.split("=", 1) for line in lines if line.startswith("OPENDAY_SMS_BUDGET"))
+    assert suggested == {"OPENDAY_SMS_BUDGET_HOUR": "2000", "OPENDAY_SMS_BUDGET_DAY": "20000"}
+    assert (project.OPENDAY_SMS_BUDGET_HOUR, project.OPENDAY_SMS_BUDGET_DAY) == (2000, 20000)

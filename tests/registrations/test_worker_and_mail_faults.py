@@ -13,7 +13,7 @@ from django_tasks_db.models import DBTaskResult
 
 from bench.parts import SmtpServer, free_port
 from openday.core.worker import SupervisedWorker
-from openday.notifications.delivery import deliver_notifications
+from openday.notifications import delivery
 from openday.notifications.models import Notification
 from openday.notifications.services import activity_params
 from tests import factories
@@ -61,7 +61,7 @@ def enqueue(registration):
         params=activity_params(registration, reference=True),
         idempotency_key=f"test:{Notification.objects.count()}",
     )
-    return deliver_notifications.enqueue([record.pk])
+    delivery.enqueue([record.pk])
 
 
 def statuses():

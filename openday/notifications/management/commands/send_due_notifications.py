@@ -2,7 +2,9 @@
 
 Reminders before an activity, survey invitations after a visit, and messages that waited
 for the night to end, for the SMS budget or for a retry. Run it from cron every few
-minutes; running it twice, or in two processes at once, sends nothing twice.
+minutes when no task worker does it (`task_worker` runs the same every
+OPENDAY_SEND_DUE_SECONDS); running it twice, or in two processes at once, sends nothing
+twice.
 """
 
 from django.core.management.base import BaseCommand

@@ -42,14 +42,21 @@ class Command(BaseCommand):
                 _("registrations to anonymise: %(count)d"),
                 _("feedback contact details to remove: %(count)d"),
                 _("old phone verification codes to delete: %(count)d"),
+                _("records of missed activities past the no-show window to delete: %(count)d"),
             ]
         else:
             lines = [
                 _("registrations anonymised: %(count)d"),
                 _("feedback contact details removed: %(count)d"),
                 _("old phone verification codes deleted: %(count)d"),
+                _("records of missed activities past the no-show window deleted: %(count)d"),
             ]
-        counts = [result.registrations, result.feedback, result.verification_codes]
+        counts = [
+            result.registrations,
+            result.feedback,
+            result.verification_codes,
+            result.no_show_records,
+        ]
         for line, count in zip(lines, counts, strict=True):
             self.stdout.write("  " + line % {"count": count})
         if dry_run:
