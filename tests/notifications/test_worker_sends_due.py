@@ -61,5 +61,9 @@ def test_one_worker_at_a_time_sends_what_is_due(queue, sms_outbox, due_reminder)
         run_worker()
         assert sms_outbox == []
     finally:
+        # Unlocked before closing: PostgreSQL drops the lock of a closed connection only
+        # once its backend has ended, which can come after the next line.
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [SEND_DUE_LOCK])
         other.close()
     assert send_due_exclusively()["reminders"] == 1
