@@ -7,10 +7,11 @@ from django.utils.translation import gettext_lazy as _
 from .images import ImageNotStored
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records kept as evidence or frozen on first use: shown, never edited here."""
+class ReadOnlyMixin:
+    """For admin classes and inlines of records kept as evidence or written only by a
+    service: shown, never added, edited or deleted here."""
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
@@ -18,6 +19,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Records kept as evidence or frozen on first use."""
 
 
 class ImageStorageAdmin(admin.ModelAdmin):

@@ -4,6 +4,7 @@ numbers, no link and no code (they are never stored)."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from openday.core.admin import ReadOnlyMixin
 from openday.staff.admin_scope import DistrictScopedAdmin, ScopedRelatedFilter
 
 from .models import Notification
@@ -20,17 +21,6 @@ FIELDS = [
     "sent_at",
     "provider_message_id",
 ]
-
-
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class NotificationInline(ReadOnlyMixin, admin.TabularInline):

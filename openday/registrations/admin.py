@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
+from openday.core.admin import ReadOnlyMixin
 from openday.core.phone import mask_phone, normalise_phone
 from openday.events.models import SubEvent
 from openday.notifications.admin import NotificationInline
@@ -98,22 +99,15 @@ BOOKING_ERROR_FIELDS = {
 }
 
 
-class MembersInline(admin.TabularInline):
+class MembersInline(ReadOnlyMixin, admin.TabularInline):
     """The members of a group booked under this registration: read-only here (their
     leader corrects names on the manage page; the booking service owns the count)."""
 
     model = Participant
     extra = 0
-    can_delete = False
     fields = ["position", "name", "masked_phone"]
     readonly_fields = fields
     verbose_name_plural = _("group members")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("registrations.view_registration")
@@ -123,21 +117,14 @@ class MembersInline(admin.TabularInline):
         return member.masked_phone
 
 
-class HistoryInline(admin.TabularInline):
+class HistoryInline(ReadOnlyMixin, admin.TabularInline):
     """What the booking services recorded about the registration: read-only."""
 
     model = RegistrationLog
     extra = 0
-    can_delete = False
     fields = ["created_at", "action", "done_by", "details"]
     readonly_fields = fields
     verbose_name_plural = _("history")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def has_view_permission(self, request, obj=None):
         # Whoever may see the registration may see its history (no role needs a
