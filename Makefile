@@ -41,6 +41,10 @@ test: install-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
 
+## make lighthouse: Lighthouse scores of the public pages, served as in production (needs PostgreSQL, nginx, Chromium)
+lighthouse: install-dev
+	$(BIN)/python bench/lighthouse.py --runs 3
+
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -282,9 +282,16 @@ class Nginx:
     """Debian's nginx in front of `upstream` ("127.0.0.1:port"), with the timeouts of
     docs/deploy/nginx-app.conf, on a free port; its files in a temporary folder."""
 
-    def __init__(self, upstream: str):
+    def __init__(self, upstream: str, *, gzip: bool = False, media_root: str = ""):
         self.port = free_port()
         self.folder = Path(tempfile.mkdtemp(prefix="openday-nginx-"))
+        compression = (
+            "gzip on; gzip_types text/css application/javascript application/json"
+            " text/calendar image/svg+xml;"
+            if gzip
+            else ""
+        )
+        media = f"location /media/ {{ alias {media_root}/; }}" if media_root else ""
         user = "user root;" if os.geteuid() == 0 else ""
         (self.folder / "nginx.conf").write_text(
             f"""
@@ -295,6 +302,7 @@ error_log {self.folder}/error.log warn;
 events {{ worker_connections 2048; }}
 http {{
     access_log off;
+    {compression}
     client_body_temp_path {self.folder}/body;
     proxy_temp_path {self.folder}/proxy;
     fastcgi_temp_path {self.folder}/fastcgi;
@@ -307,6 +315,7 @@ http {{
         client_body_timeout 10s;
         send_timeout 30s;
         keepalive_timeout 15s;
+        {media}
         location / {{
             proxy_pass http://app;
             proxy_http_version 1.1;
