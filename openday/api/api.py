@@ -493,7 +493,12 @@ def create_registration(
         )
         if earlier is not None:
             return Status(201, _created(request, earlier))
-        error = services.public_refusal(error, phone_verified=verification.verification_required())
+        error = services.public_refusal(
+            error,
+            phone_verified=verification.verification_required(),
+            sub_event_id=id,
+            phone=payload.phone,
+        )
         return Status(409, {"code": error.code, "message": str(error.message)})
     return Status(
         201,

@@ -83,6 +83,15 @@ class DuplicateRegistration(BookingError):
     message = _("This phone number is already registered for this activity.")
 
 
+class DuplicateRegistrationLinkSent(DuplicateRegistration):
+    """A verified number that holds a place here: told so, and its link texted again."""
+
+    message = _(
+        "This phone number is already registered for this activity. The link to your "
+        "registration has been sent to it again."
+    )
+
+
 class InvalidInvitationCode(BookingError):
     code = "invalid_code"
     message = _("This invitation code is not valid for this activity.")
@@ -232,7 +241,9 @@ NUMBER_DEPENDENT_REFUSALS = (
 )
 
 
-def public_refusal(error: BookingError, *, phone_verified: bool) -> BookingError:
+def public_refusal(
+    error: BookingError, *, phone_verified: bool, sub_event_id: int, phone: str
+) -> BookingError:
     """What a citizen's booking surface (the form, the API) answers for `error`.
 
     Until the number is verified (OPENDAY_PHONE_VERIFICATION), no answer depends on it:
@@ -241,8 +252,23 @@ def public_refusal(error: BookingError, *, phone_verified: bool) -> BookingError
     "full", become one `BookingRefused`; refusals about the activity or the input
     (closed, invitation code, party size, name, busy) stay as they are, and
     `registration_create` checks them before anything about the number, so that they
-    cannot tell the number apart either. Staff surfaces show the precise refusal."""
-    if phone_verified or not isinstance(error, NUMBER_DEPENDENT_REFUSALS):
+    cannot tell the number apart either. Staff surfaces show the precise refusal.
+
+    A verified number that already holds a place on the activity gets its (new) link
+    again by text message: the way back to a booking whose link was lost."""
+    if phone_verified:
+        if isinstance(error, DuplicateRegistration):
+            registration = (
+                Registration.objects.active()
+                .filter(sub_event_id=sub_event_id, phone=normalise_phone(phone))
+                .first()
+            )
+            if registration is not None and registration_resend_link(
+                registration=registration, by_person=True
+            ):
+                return DuplicateRegistrationLinkSent()
+        return error
+    if not isinstance(error, NUMBER_DEPENDENT_REFUSALS):
         return error
     return BookingRefused()
 
@@ -1127,17 +1153,20 @@ def registration_move(
     return promoted
 
 
-def registration_resend_link(*, registration: Registration, by_staff=None) -> bool:
+def registration_resend_link(
+    *, registration: Registration, by_staff=None, by_person: bool = False
+) -> bool:
     """Send the manage link again (by text message, and by e-mail when there is an
     address), a new one: the old link stops working. False (and nothing changes) for a
-    cancelled registration or one without a number or address left."""
+    cancelled registration or one without a number or address left. `by_person`: the
+    registrant asked, having proved the number theirs by a texted code."""
     with transaction.atomic():
         current = Registration.objects.select_for_update().get(pk=registration.pk)
         if not current.is_active or not (current.phone or current.email):
             return False
         manage_link.issue(current)
         current.save(update_fields=["manage_salt", "manage_token_hash", "updated_at"])
-        _record(current, RegistrationLog.Action.LINK_RESENT, by_staff=by_staff)
+        _record(current, RegistrationLog.Action.LINK_RESENT, by_staff=by_staff, by_person=by_person)
         notify.notify_manage_link(current)
     registration.refresh_from_db()
     return True

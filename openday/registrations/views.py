@@ -139,7 +139,12 @@ def _book(request, sub_event: SubEvent, form: RegistrationForm):
             return _to_earlier_booking(request, earlier)
         # Reached only with a verified number where the site checks numbers.
         form.add_booking_error(
-            services.public_refusal(error, phone_verified=verification.verification_required())
+            services.public_refusal(
+                error,
+                phone_verified=verification.verification_required(),
+                sub_event_id=sub_event.pk,
+                phone=phone,
+            )
         )
         return None
     if booking.registration.status == Registration.Status.CONFIRMED:

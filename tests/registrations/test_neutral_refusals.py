@@ -10,7 +10,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from openday.registrations.models import Registration
+from openday.notifications.models import Notification
+from openday.registrations.models import Registration, RegistrationLog
 from tests import factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -106,7 +107,7 @@ def test_the_person_who_booked_gets_their_booking_again_with_the_same_key(client
 def test_a_verified_number_hears_the_precise_refusal(client, book, settings, sms_outbox):
     settings.OPENDAY_PHONE_VERIFICATION = True
     sub_event = factories.SubEventFactory()
-    book(sub_event, PHONE)
+    booking = book(sub_event, PHONE)
     sent = client.post(
         "/api/v1/verifications", data=json.dumps({"phone": PHONE}), content_type="application/json"
     )
@@ -118,3 +119,8 @@ def test_a_verified_number_hears_the_precise_refusal(client, book, settings, sms
         verification_id=sent.json().get("verification_id", ""),
     )
     assert (response.status_code, response.json()["code"]) == (409, "duplicate")
+    # The way back to a booking whose link was lost: a new link, texted to the number.
+    assert "sent to it again" in response.json()["message"]
+    assert Notification.objects.filter(kind="manage_link").count() == 1
+    assert client.get(f"/r/{booking.token}/").status_code == 404
+    assert RegistrationLog.objects.filter(action="link_resent", actor_kind="person").exists()
