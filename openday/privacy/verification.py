@@ -42,6 +42,7 @@ from django.utils.translation import gettext_lazy as _
 from openday.core.phone import normalise_phone, phone_digest
 from openday.core.ratelimit import limit_hit
 from openday.core.refusals import Refusal
+from openday.notifications import services as notify
 from openday.notifications import sms
 
 from .models import PhoneVerification
@@ -161,11 +162,8 @@ def verification_send(*, phone: str, client_address: str = "", replacing: str = 
         expires_at=now + dt.timedelta(minutes=minutes),
     )
     try:
-        result = sms.send_sms(
-            phone=phone,
-            kind="verification_code",
-            params=(code, str(minutes)),
-            idempotency_key=f"verification:{verification.pk}",
+        result = notify.send_verification_code(
+            phone=phone, code=code, minutes=minutes, key=f"verification:{verification.pk}"
         )
     except sms.SmsError as exc:
         # Never log the number or the code: the id is enough to find the row.

@@ -196,3 +196,41 @@ def test_verification_check_accepts_a_code_once_under_concurrency(transactional_
     for thread in threads:
         thread.join()
     assert sorted(outcomes) == ["accepted"] + ["refused"] * 5
+
+
+def test_a_code_sent_is_recorded_without_the_code_or_the_number(sms_outbox):
+    from openday.notifications.models import Notification
+
+    verification_send(phone=PHONE)
+    code = sent_code(sms_outbox)
+    record = Notification.objects.get()
+    assert (record.kind, record.channel, record.status) == ("verification_code", "sms", "sent")
+    assert record.sent_at is not None
+    assert record.params == {"minutes": "5"}
+    stored = " ".join(
+        str(value)
+        for name, value in record.__dict__.items()
+        if name not in ("created_at", "send_after", "sent_at", "claimed_at")
+    )
+    assert code not in stored
+    assert PHONE not in stored
+
+
+def test_a_code_the_gateway_refused_is_recorded_as_failed(settings):
+    from openday.notifications.models import Notification
+
+    settings.OPENDAY_SMS_BACKEND = f"{__name__}.BrokenGateway"
+    with pytest.raises(VerificationSendFailed):
+        verification_send(phone=PHONE)
+    record = Notification.objects.get()
+    assert (record.status, record.error_code) == ("failed", "unavailable")
+
+
+def test_codes_count_against_the_sms_budget(settings, sms_outbox):
+    from openday.notifications.services import sms_budget_reached
+
+    settings.OPENDAY_SMS_BUDGET_HOUR = 2
+    verification_send(phone=PHONE)
+    assert not sms_budget_reached()
+    verification_send(phone="13900139000")
+    assert sms_budget_reached()

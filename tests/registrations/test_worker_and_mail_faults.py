@@ -155,3 +155,23 @@ def test_the_worker_outlives_a_database_outage(queue, smtp, registration, monkey
     assert statuses() == ["SUCCESSFUL", "SUCCESSFUL"]
     unavailable = [r for r in caplog.records if "database unavailable" in r.getMessage()]
     assert len(unavailable) == 1
+
+
+def test_a_hanging_mail_server_delays_the_message_and_sends_it_once(
+    queue, smtp, settings, registration
+):
+    settings.EMAIL_TIMEOUT = 1
+    smtp.mode = "hang"
+    enqueue(registration)
+    run_worker()
+    assert Notification.objects.get().status == "retrying"
+    assert smtp.recipients() == []
+    smtp.mode = "accept"
+    # The wait passes.
+    DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
+    Notification.objects.update(send_after=timezone.now())
+    run_worker()
+    run_worker()
+    assert smtp.recipients() == ["wang@example.com"]
+    record = Notification.objects.get()
+    assert (record.status, record.attempts) == ("sent", 2)
