@@ -190,3 +190,18 @@ class RegistrationForm(forms.Form):
             self.add_error(field, ValidationError(error.message, code=error.code))
         else:
             self.add_error(None, ValidationError(error.message, code=error.code))
+
+
+class FindForm(forms.Form):
+    phone = forms.CharField(
+        label=_("Mobile phone"),
+        max_length=40,
+        help_text=_("The number you registered with; we text a code to it."),
+        error_messages={"required": _("Enter a mobile phone number.")},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "tel", "inputmode": "tel", "placeholder": "138 0013 8000"}
+        ),
+    )
+
+    def clean_phone(self) -> str:
+        return normalise_phone(self.cleaned_data["phone"])

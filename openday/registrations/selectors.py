@@ -12,9 +12,13 @@ Definitions:
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db.models import Q, Sum
 from django.db.models.functions import Now
+from django.utils import timezone
 
+from . import manage_link
 from .models import Registration
 
 
@@ -45,3 +49,26 @@ def people_sums(*, registration: str = "", sub_event: str = "sub_event__") -> di
 def attendance_percent(*, attended: int, expected: int) -> int | None:
     """Attendance in whole percent, or None while nobody was expected yet."""
     return round(100 * attended / expected) if expected else None
+
+
+# Registrations of activities that ended longer ago than this are not offered again.
+SHOWN_AFTER_END = timedelta(days=30)
+
+
+def current_registrations_of(phone: str) -> list[tuple[Registration, str]]:
+    """The number's registrations a person may still want (not anonymised, the activity
+    not long over), soonest first, each with its manage link."""
+    found = (
+        Registration.objects.filter(
+            phone=phone,
+            anonymised_at__isnull=True,
+            sub_event__ends_at__gte=timezone.now() - SHOWN_AFTER_END,
+        )
+        .select_related("sub_event__event", "sub_event__venue")
+        .order_by("sub_event__starts_at", "pk")
+    )
+    return [
+        (registration, path)
+        for registration in found
+        if (path := manage_link.manage_path(registration))
+    ]

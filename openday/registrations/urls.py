@@ -1,13 +1,13 @@
 from django.urls import path
 
-from . import find, views
+from . import views
 
 app_name = "registrations"
 
 # Everything under /r/<token>/ is reached only through the secret manage link; /r/find/
 # leads there again from a phone number and a texted code.
 urlpatterns = [
-    path("find/", find.find, name="find"),
+    path("find/", views.find, name="find"),
     path("<str:token>/", views.manage, name="manage"),
     path("<str:token>/cancel/", views.cancel, name="cancel"),
     path("<str:token>/group/", views.group_names, name="group"),

@@ -25,8 +25,8 @@ from openday.notifications import services as notify
 from openday.privacy import retention, verification
 from openday.privacy.consent import consent_text_current
 
-from . import idempotency, manage_link, services
-from .forms import RegistrationForm
+from . import idempotency, manage_link, selectors, services
+from .forms import FindForm, RegistrationForm
 from .models import Registration
 
 # States of a sub-event in which the form is offered (the booking rules still decide).
@@ -428,3 +428,72 @@ def calendar_file(request, token):
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{registration.reference}.ics"'
     return response
+
+
+# --- Finding one's registrations again ---------------------------------------------------
+# The phone number and a code texted to it lead to every current registration of the
+# number, with its manage link. Links are derived (`manage_link`), so nothing is rotated.
+# Until the code is checked the page reads the same for every number (a code is sent
+# whether or not the number booked anything); `verification_send`'s limits apply.
+FIND_SALT = "openday.registrations.find"
+FIND_SECONDS = 30 * 60
+
+
+def _find_send(request, phone: str, replacing: str = "") -> tuple[str | None, str]:
+    try:
+        return None, verification.verification_send(
+            phone=phone, client_address=client_network(request), replacing=replacing
+        )
+    except ValidationError as error:
+        return error.messages[0], ""
+    except verification.VerificationError as error:
+        return str(error.message), ""
+
+
+def _find_code_step(request, phone: str, verification_id: str, *, error=None, sent=False):
+    pending = signing.dumps({"phone": phone, "id": verification_id}, salt=FIND_SALT)
+    context = {"step": "code", "pending": pending, "phone": phone, "error": error, "sent": sent}
+    return render(request, "registrations/find.html", context, status=200 if not error else 400)
+
+
+def _find_phone_step(request, form: FindForm, *, error: str = ""):
+    context = {"step": "phone", "form": form, "error": error}
+    status = 400 if error or form.errors else 200
+    return render(request, "registrations/find.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def find(request):
+    """Step one asks for the number and texts a code; step two checks the code and lists
+    the number's registrations."""
+    if request.method == "GET" or "pending" not in request.POST:
+        form = FindForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            error, verification_id = _find_send(request, form.cleaned_data["phone"])
+            if error is None:
+                return _find_code_step(
+                    request, form.cleaned_data["phone"], verification_id, sent=True
+                )
+            form.add_error("phone", error)
+        return _find_phone_step(request, form)
+
+    try:
+        pending = signing.loads(request.POST["pending"], salt=FIND_SALT, max_age=FIND_SECONDS)
+        phone, verification_id = str(pending["phone"]), str(pending["id"])
+    except (signing.BadSignature, KeyError, TypeError):
+        return _find_phone_step(
+            request, FindForm(), error=_("This page has expired. Enter your number again.")
+        )
+    if request.POST.get("action") == "resend":
+        error, new_id = _find_send(request, phone, replacing=verification_id)
+        if error is not None:
+            return _find_code_step(request, phone, verification_id, error=error)
+        return _find_code_step(request, phone, new_id, sent=True)
+    try:
+        verification.verification_check(
+            phone=phone, code=request.POST.get("code", ""), verification_id=verification_id
+        )
+    except verification.VerificationError as error:
+        return _find_code_step(request, phone, verification_id, error=str(error.message))
+    context = {"step": "found", "registrations": selectors.current_registrations_of(phone)}
+    return manage_link.private(render(request, "registrations/find.html", context))
