@@ -109,6 +109,14 @@ class CircuitBreaker:
                 self.skipped, self.overflowed = set(), True
 
 
+def shared_cache_down() -> bool:
+    """Whether the default cache is a `ResilientRedisCache` whose breaker is open."""
+    from django.core.cache import cache
+
+    breaker = getattr(cache, "breaker", None)
+    return bool(breaker is not None and breaker.down)
+
+
 _breakers: dict[str, CircuitBreaker] = {}
 _breakers_lock = threading.Lock()
 

@@ -26,6 +26,8 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpResponse
 from django.utils import timezone, translation
 
+from .cache import shared_cache_down
+
 logger = logging.getLogger(__name__)
 
 # If the process renewing a page dies, another may try after this many seconds.
@@ -36,7 +38,9 @@ COLD_WAIT_SECONDS = 3.0
 COLD_POLL_SECONDS = 0.05
 # Each process also keeps the pages it serves for a second, so a popular page costs one
 # small round trip to the shared cache (the version) instead of fetching the whole page
-# every time. Only fresh copies, keyed by version like the shared ones.
+# every time. Only fresh copies, keyed by version like the shared ones. While the shared
+# cache is unreachable, a process keeps its pages for as long as they are fresh: each
+# process then renders a page once per period instead of once a second.
 LOCAL_SECONDS = 1
 local_pages = LocMemCache(
     "openday-pages", {"TIMEOUT": LOCAL_SECONDS, "OPTIONS": {"MAX_ENTRIES": 64}}
@@ -76,7 +80,8 @@ def _storable(request, response) -> dict | None:
 
 def _remember_locally(key: str, entry: dict | None) -> None:
     if entry is not None:
-        seconds = min(LOCAL_SECONDS, entry["fresh_until"] - clock())
+        fresh_for = entry["fresh_until"] - clock()
+        seconds = fresh_for if shared_cache_down() else min(LOCAL_SECONDS, fresh_for)
         if seconds > 0:
             local_pages.set(key, entry, timeout=seconds)
 

@@ -20,6 +20,8 @@ from django.db import models, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import Signal
 
+from openday.core.cache import shared_cache_down
+
 VERSION_KEY = "openday:programme-version"
 
 # Sent with `sub_event_ids` (a list) after a bulk write to sub-events or their invitations;
@@ -52,6 +54,11 @@ def programme_version() -> str:
     if shared and until > clock():
         return known
     version = cache.get(VERSION_KEY)
+    if version is None and known and shared_cache_down():
+        # The shared cache is away: this process keeps its version, so its own copies of
+        # pages stay usable until they go stale (their fresh period), instead of every
+        # page counting as new each second.
+        version = known
     if version is None:
         cache.add(VERSION_KEY, _new_version(), timeout=None)
         version = cache.get(VERSION_KEY) or _new_version()

@@ -4,9 +4,12 @@ database, bookings go through, and the log says so once."""
 import json
 import logging
 import shutil
+import time
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from bench.parts import RedisServer
@@ -154,3 +157,16 @@ def test_a_change_made_while_redis_was_frozen_shows_once_it_is_back(client, redi
         redis.thaw()
     cache.get("openday:wake-up")  # the first call after the outage forgets the stale keys
     assert "New title" in client.get(page).content.decode()
+
+
+def test_while_redis_is_stopped_each_process_renders_a_page_once_per_period(
+    client, redis, open_sub_event
+):
+    redis.stop()
+    client.get("/")  # rendered, and kept by this process
+    time.sleep(1.2)  # past the second a process keeps pages while Redis answers
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/")
+    assert response.status_code == 200
+    # Served from the process's own copy: no programme was read again.
+    assert not any("events_subevent" in query["sql"] for query in queries.captured_queries)
