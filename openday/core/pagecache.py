@@ -170,13 +170,15 @@ class PageCache:
 
     def _render_and_store(self, view, request, args, kwargs, key: str):
         started = clock()
-        fresh, kept = self.lifetimes(timezone.now())
-        fresh_until, stale_until = started + fresh, started + kept
         try:
+            # The lifetimes read the database too: if it is away, the lock goes as well,
+            # or every other visitor of the page would wait for a render that never ends.
+            fresh, kept = self.lifetimes(timezone.now())
             response = view(request, *args, **kwargs)
         except Exception:
             cache.delete(renewal_lock(key))  # Http404 among them: let the next one try
             raise
+        fresh_until, stale_until = started + fresh, started + kept
         if callable(getattr(response, "render", None)) and not response.is_rendered:
             response.add_post_render_callback(
                 lambda rendered: self._store(request, key, rendered, fresh_until, stale_until)

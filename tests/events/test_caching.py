@@ -3,6 +3,7 @@ import threading
 
 import pytest
 from django.core.cache import cache
+from django.db import OperationalError
 from django.db.models import F
 from django.http import HttpResponse
 from django.test import Client, RequestFactory
@@ -379,3 +380,18 @@ def test_missing_page_leaves_no_lock_behind(client, page_cache):
     assert client.get("/events/no-such-day/").status_code == 404
     assert cache.get(pagecache.renewal_lock(page_key_for("/events/no-such-day/"))) is None
     assert client.get("/events/no-such-day/").status_code == 404
+
+
+def test_a_page_whose_lifetimes_cannot_be_read_leaves_no_lock_behind(page_cache, monkeypatch):
+    """The database went away while a page was first rendered: the next visitor must not
+    wait for a render that ended."""
+    factories.SubEventFactory()
+
+    def database_away(now):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(cache_public_page, "lifetimes", database_away)
+    view = cache_public_page(lambda request: HttpResponse("programme"))
+    with pytest.raises(OperationalError):
+        view(RequestFactory().get("/"))
+    assert cache.get(pagecache.renewal_lock(page_key_for("/"))) is None
