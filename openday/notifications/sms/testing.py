@@ -26,6 +26,7 @@ run it in its own process with `python -m openday.notifications.sms.testing tenc
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import datetime as dt
 import hashlib
@@ -49,8 +50,9 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 256
 
 
-class SmsDouble:
-    """What both doubles share: the server, the record of accepted messages, failures."""
+class SmsDouble(abc.ABC):
+    """What both doubles share: the server, the record of accepted messages, failures.
+    Each provider's double answers its requests in `_handle`."""
 
     errors: dict[str, tuple] = {}
 
@@ -175,8 +177,8 @@ class SmsDouble:
         )
         return message_id
 
-    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def _handle(self, handler: BaseHTTPRequestHandler) -> None: ...
 
 
 def _hmac(key: bytes, text: str) -> bytes:
